@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Create .venv (if needed) and install bninit into it, with PyTorch and the given extras.
+# Usage: scripts/setup.sh [extras]      e.g. scripts/setup.sh test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras=${1:-}
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv with $($python --version)"
+    "$python" -m venv .venv
+fi
+pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
+if ! .venv/bin/python -c "import torch, torchvision" 2>/dev/null; then
+    echo "setup: installing torch 2.14.1 + torchvision 0.29.1 (about a minute)"
+    pip install torch==2.14.1 torchvision==0.29.1
+fi
+echo "setup: installing bninit${extras:+[$extras]} (editable)"
+pip install -e ".${extras:+[$extras]}"

@@ -1,0 +1,71 @@
+"""The `bninit` command: `bninit <subcommand> [hydra overrides]`."""
+
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+from bninit.errors import UserError
+
+USAGE = """usage: bninit <subcommand> [KEY=VALUE ...]
+
+subcommands:
+  train     one training run (or a Hydra multirun with -m); `bninit train --help` lists every key
+            e.g. bninit train dataset=digits arch=resnet20 gamma=0.05 c=100 lr=0.1 seed=3
+
+Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
+skips it, re-running an interrupted one resumes it."""
+
+HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i",
+                    "--resolve", "--package", "-p", "--shell-completion", "-sc")
+
+
+def fail(err: UserError, subcommand: str) -> None:
+    print(f"bninit {subcommand}: error: {err}", file=sys.stderr)
+    sys.exit(err.exit_code)
+
+
+@hydra.main(config_path="pkg://bninit.conf", config_name="config", version_base="1.3")
+def _train_task(cfg: DictConfig) -> dict:
+    from bninit.compose import to_run_config
+    from bninit.train import run
+
+    try:
+        return run(to_run_config(cfg))
+    except UserError as err:
+        fail(err, "train")
+
+
+def train_main(args: list[str]) -> int:
+    if not any(a in HYDRA_INFO_FLAGS or a.split("=")[0] in HYDRA_INFO_FLAGS for a in args):
+        from bninit.compose import compose_run_config
+
+        compose_run_config(args)  # fail fast, in one line, before Hydra takes over
+    sys.argv = ["bninit train", *args]
+    _train_task()
+    return 0
+
+
+SUBCOMMANDS = {
+    "train": train_main,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    name, args = argv[0], argv[1:]
+    if name not in SUBCOMMANDS:
+        print(f"bninit: error: unknown subcommand '{name}'; known: {', '.join(SUBCOMMANDS)}",
+              file=sys.stderr)
+        return 2
+    try:
+        return SUBCOMMANDS[name](args)
+    except UserError as err:
+        fail(err, name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""The optimizer's parameter groups (BN scales at lr / c, no decay on 1-D parameters) and schedule."""
+
+import torch
+from torch import nn
+
+ETA_MIN = 1e-8
+
+
+def param_groups(model: nn.Module, lr: float, c: float, weight_decay: float) -> list[dict]:
+    """Three groups: BN scales (1-D `weight`s) at lr/c without decay, other 1-D parameters
+    (biases, BN shifts) at lr without decay, everything else (conv/linear weights) with decay.
+
+    Frozen parameters (the input BN's shift) are left out.
+    """
+    scales, no_decay, decay = [], [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        if param.ndim == 1 and name.rsplit(".", 1)[-1] == "weight":
+            scales.append(param)
+        elif param.ndim <= 1:
+            no_decay.append(param)
+        else:
+            decay.append(param)
+    return [
+        {"name": "bn_scale", "params": scales, "lr": lr / c, "weight_decay": 0.0},
+        {"name": "no_decay", "params": no_decay, "lr": lr, "weight_decay": 0.0},
+        {"name": "decay", "params": decay, "lr": lr, "weight_decay": weight_decay},
+    ]
+
+
+def build_optimizer(
+    model: nn.Module, lr: float, c: float, weight_decay: float, momentum: float
+) -> torch.optim.SGD:
+    groups = [g for g in param_groups(model, lr, c, weight_decay) if g["params"]]
+    return torch.optim.SGD(groups, lr=lr, momentum=momentum)
+
+
+def build_scheduler(optimizer: torch.optim.Optimizer, epochs: int):
+    """Half-period cosine over all epochs, stepped once per epoch; every group follows it."""
+    return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=ETA_MIN)

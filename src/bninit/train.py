@@ -1,0 +1,186 @@
+"""One run of the protocol (SPEC §3): train, pick the best-validation epoch, report its test
+accuracy. Resumable: a checkpoint after every epoch, result.json when finished."""
+
+import platform
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import bninit
+from bninit.config import RunConfig
+from bninit.data import ImageData, load_dataset
+from bninit.data.batches import eval_batches, train_batches
+from bninit.data.split import stratified_split
+from bninit.errors import UserError
+from bninit.init import init_bn_scales, init_weights
+from bninit.models import build_model
+from bninit.norms import NORM_LAYERS, InputBatchNorm2d, input_norm_layer, is_batchnorm
+from bninit.optim import build_optimizer, build_scheduler
+from bninit.rundir import (
+    CONFIG,
+    RESULT,
+    load_checkpoint,
+    read_result,
+    run_dir,
+    save_checkpoint,
+    write_json,
+    write_yaml,
+)
+from bninit.seeds import md5_seed, rng_state, seed_everything, set_rng_state
+
+EVAL_BATCH = 1024
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"device={device}: no CUDA device is available here; use device=cpu")
+    return torch.device(device)
+
+
+def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.Module:
+    """The method's model: input normalization + the network with the chosen BN, initialised."""
+    net = build_model(cfg.arch, data.num_classes, data.channels, data.image_size,
+                      NORM_LAYERS[cfg.bn])
+    model = nn.Sequential(OrderedDict(
+        input_norm=input_norm_layer(cfg.input_norm, data.channels, train_x), net=net))
+    init_weights(model)
+    init_bn_scales(model, cfg.gamma)
+    return model
+
+
+def bn_scale_stats(model: nn.Module) -> tuple[float, float]:
+    """Mean and std of every BN scale of the network (the input BN left out)."""
+    scales = [m.weight.detach().flatten() for m in model.modules()
+              if is_batchnorm(m) and m.affine and not isinstance(m, InputBatchNorm2d)]
+    values = torch.cat(scales).float()
+    return values.mean().item(), values.std().item()
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    model.eval()
+    correct = torch.zeros((), dtype=torch.long, device=y.device)
+    for images, labels in eval_batches(x, y, EVAL_BATCH):
+        correct += (model(images).argmax(dim=1) == labels).sum()
+    return 100.0 * correct.item() / len(y)
+
+
+def train_epoch(model, optimizer, x, y, batch_size, generator, augment) -> tuple[float, float]:
+    """One pass over the training split; (mean loss, accuracy %), synced once at the end."""
+    model.train()
+    loss_sum = torch.zeros((), device=y.device)
+    correct = torch.zeros((), dtype=torch.long, device=y.device)
+    for images, labels in train_batches(x, y, batch_size, generator, augment):
+        logits = model(images)
+        loss = F.cross_entropy(logits, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.detach() * len(labels)
+        correct += (logits.argmax(dim=1) == labels).sum()
+    return loss_sum.item() / len(y), 100.0 * correct.item() / len(y)
+
+
+def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
+    """Train (or resume, or skip) the run `cfg` names; return its result record.
+
+    `stop_after_epoch` stops once that many epochs are checkpointed (an interruption, for tests):
+    the returned record then has status "interrupted".
+    """
+    out = run_dir(cfg)
+    done = read_result(out)
+    if done is not None:
+        say(f"already done: {out} (test acc at best val {done['test_acc_at_best_val']:.2f}%)")
+        return done
+
+    device = resolve_device(cfg.device)
+    data = load_dataset(cfg.dataset, cfg.data_dir)
+    train_idx, val_idx = stratified_split(data.train_y.numpy())
+    seed32 = md5_seed(cfg.seed)
+    generator = seed_everything(seed32)
+    model = build_network(cfg, data, data.train_x[train_idx]).to(device)
+    optimizer = build_optimizer(model, cfg.lr, cfg.c, cfg.weight_decay, cfg.momentum)
+    scheduler = build_scheduler(optimizer, cfg.epochs)
+    x_train, y_train = data.train_x[train_idx].to(device), data.train_y[train_idx].to(device)
+    x_val, y_val = data.train_x[val_idx].to(device), data.train_y[val_idx].to(device)
+    x_test, y_test = data.test_x.to(device), data.test_y.to(device)
+
+    state = load_checkpoint(out)
+    if state is None:
+        state = {"epoch": 0, "history": [], "best_epoch": 0, "best_val_acc": -1.0,
+                 "test_acc_at_best_val": 0.0, "elapsed": 0.0}
+        write_yaml(out / CONFIG, cfg.to_dict())
+        say(f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device})")
+    else:
+        model.load_state_dict(state.pop("model"))
+        optimizer.load_state_dict(state.pop("optimizer"))
+        scheduler.load_state_dict(state.pop("scheduler"))
+        set_rng_state(state.pop("rng"), generator)
+        say(f"resuming {out} after epoch {state['epoch']}/{cfg.epochs}")
+
+    while state["epoch"] < cfg.epochs:
+        epoch, start = state["epoch"] + 1, time.perf_counter()
+        lr = optimizer.param_groups[-1]["lr"]
+        loss, train_acc = train_epoch(model, optimizer, x_train, y_train, cfg.batch_size,
+                                      generator, data.augment)
+        scheduler.step()
+        val_acc, test_acc = accuracy(model, x_val, y_val), accuracy(model, x_test, y_test)
+        scale_mean, scale_std = bn_scale_stats(model)
+        if val_acc > state["best_val_acc"]:  # strictly better: the first epoch wins ties
+            state.update(best_epoch=epoch, best_val_acc=val_acc, test_acc_at_best_val=test_acc)
+        seconds = time.perf_counter() - start
+        state["elapsed"] += seconds
+        state["epoch"] = epoch
+        state["history"].append({
+            "epoch": epoch, "lr": lr, "train_loss": loss, "train_acc": train_acc,
+            "val_acc": val_acc, "test_acc": test_acc, "bn_scale_mean": scale_mean,
+            "bn_scale_std": scale_std, "seconds": seconds})
+        save_checkpoint(out, {**state, "model": model.state_dict(),
+                              "optimizer": optimizer.state_dict(),
+                              "scheduler": scheduler.state_dict(), "rng": rng_state(generator)})
+        eta = state["elapsed"] / epoch * (cfg.epochs - epoch)
+        say(f"epoch {epoch:>3}/{cfg.epochs}  loss {loss:.4f}  val {val_acc:6.2f}%  "
+            f"best {state['best_val_acc']:6.2f}% (ep {state['best_epoch']})  "
+            f"{seconds:5.1f}s  ETA {eta:4.0f}s")
+        if stop_after_epoch is not None and epoch >= stop_after_epoch and epoch < cfg.epochs:
+            return {"status": "interrupted", "epoch": epoch, "run_dir": str(out)}
+
+    result = _result_record(cfg, state, seed32, device, out)
+    write_json(out / RESULT, result)
+    (out / "checkpoint.pt").unlink(missing_ok=True)
+    say(f"done: test acc {result['test_acc_at_best_val']:.2f}% at best val epoch "
+        f"{result['best_epoch']} (val {result['best_val_acc']:.2f}%), final test "
+        f"{result['final_test_acc']:.2f}%, {result['wall_time_s']:.1f}s -> {out / RESULT}")
+    return result
+
+
+def _result_record(cfg: RunConfig, state: dict, seed32: int, device: torch.device,
+                   out: Path) -> dict:
+    return {
+        "status": "done",
+        "config": cfg.to_dict(),
+        "seed": cfg.seed,
+        "md5_seed": seed32,
+        "best_epoch": state["best_epoch"],
+        "best_val_acc": state["best_val_acc"],
+        "test_acc_at_best_val": state["test_acc_at_best_val"],
+        "final_test_acc": state["history"][-1]["test_acc"],
+        "history": state["history"],
+        "wall_time_s": state["elapsed"],
+        "versions": {"bninit": bninit.__version__, "torch": torch.__version__,
+                     "numpy": np.__version__, "python": platform.python_version()},
+        "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+        "host": platform.node(),
+        "run_dir": str(out),
+    }
