@@ -1,0 +1,56 @@
+"""Datasets as uint8 image tensors, and the registry `dataset=` chooses from.
+
+A loader takes `data_dir` and returns an ImageData: the full training set (validation is split
+off later, the same way for every dataset) and the test set, both N x C x H x W uint8.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass(frozen=True)
+class ImageData:
+    train_x: torch.Tensor  # uint8, N x C x H x W
+    train_y: torch.Tensor  # int64, N
+    test_x: torch.Tensor
+    test_y: torch.Tensor
+    num_classes: int
+    augment: str  # "none" | "flip" | "crop_flip" (see bninit.data.batches)
+    image_size: int  # the side the network sees (after any crop)
+
+    @property
+    def channels(self) -> int:
+        return self.train_x.shape[1]
+
+
+def _digits(data_dir: str) -> ImageData:
+    from bninit.data.digits import load_digits
+
+    return load_digits()
+
+
+def _cifar10(data_dir: str) -> ImageData:
+    from bninit.data.cifar import load_cifar
+
+    return load_cifar("cifar10", data_dir)
+
+
+def _cifar100(data_dir: str) -> ImageData:
+    from bninit.data.cifar import load_cifar
+
+    return load_cifar("cifar100", data_dir)
+
+
+DATASETS: dict[str, Callable[[str], ImageData]] = {
+    "digits": _digits,
+    "cifar10": _cifar10,
+    "cifar100": _cifar100,
+}
+
+
+def load_dataset(name: str, data_dir: str) -> ImageData:
+    if name not in DATASETS:
+        raise KeyError(f"unknown dataset '{name}'; known: {', '.join(sorted(DATASETS))}")
+    return DATASETS[name](data_dir)
