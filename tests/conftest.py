@@ -24,6 +24,12 @@ def make_cfg(tmp_path):
 
 
 @pytest.fixture
+def bninit_command() -> str:
+    """Path of the installed `bninit` console script (the one beside this Python)."""
+    return BNINIT
+
+
+@pytest.fixture
 def cli(tmp_path):
     """cli(*args) runs the installed `bninit` command in tmp_path like a user would."""
 
