@@ -217,7 +217,8 @@ def test_report_on_real_tiny_digits_runs(make_cfg, tmp_path):
             config = {k: v for k, v in saved["config"].items() if k not in PLACEMENT_KEYS + ("seed",)}
             rows.append({**config, **{k: saved.get(k) for k in RESULT_COLUMNS if k in saved},
                          "epochs_done": len(saved["history"]), "bninit_version": "0.1.0",
-                         "torch_version": saved["versions"]["torch"], "cell": Path(saved["run_dir"]).parent.name})
+                         "torch_version": saved["versions"]["torch"],
+                         "cell": Path(saved["run_dir"]).parent.name})
     csv = write_csv(tmp_path / "digits.csv", rows)
     report, paths = write_report(csv, tmp_path / "report")
 

@@ -135,7 +135,7 @@ def plot_bn_scale(title: str, cells: pd.DataFrame, path: Path) -> Path | None:
         return None
     lrs = sorted(cells.loc[list(curves), "lr"].unique(), reverse=True)
     rows = list(dict.fromkeys(cell_label(cells.loc[i]) for i in curves))  # one colour per row
-    fig, axes = _panels(lrs, title, "BN scale (mean over all BN layers)")
+    fig, axes = _panels(lrs, title, "BN scale: mean over all BN layers\n(band: ± their std)")
     for ax, lr in zip(axes, lrs, strict=True):
         for i in (i for i in curves if cells.loc[i, "lr"] == lr):
             epoch, mean, spread = curves[i]

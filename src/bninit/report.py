@@ -5,10 +5,8 @@ The numbers come from `bninit.stats`; the text from `bninit.render`; the figures
 """
 
 import argparse
-import math
 import sys
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +14,7 @@ import pandas as pd
 
 from bninit import stats
 from bninit.errors import UserError
+from bninit.paper import PAPER_TABLES, add_paper
 
 # Columns `bninit collect` writes about a run's outcome; every other column is a config column.
 RESULT_COLUMNS = ("seed", "md5_seed", "best_epoch", "best_val_acc", "test_acc_at_best_val",
@@ -25,7 +24,6 @@ REQUIRED = ("dataset", "arch", "bn", "gamma", "c", "lr", "seed", "test_acc_at_be
 METRIC = "test_acc_at_best_val"
 ROW_KEYS = ("bn", "gamma", "c")  # a row of the paper's layout; its columns are the lr values
 BASE = "base"
-PAPER_TABLES = ("1a", "1b", "2a", "2b")
 FORMATS = ("markdown", "latex", "all")
 
 
@@ -70,15 +68,6 @@ def block_columns(runs: pd.DataFrame) -> list[str]:
     return [col for col in config_columns(runs) if col not in (*ROW_KEYS, "lr")]
 
 
-def paper_numbers(table: str) -> pd.DataFrame:
-    """The paper's published mean and std for one table (1a, 1b, 2a, 2b), shipped with bninit."""
-    if table not in PAPER_TABLES:
-        raise UserError(f"--paper {table!r}: unknown table; known: {', '.join(PAPER_TABLES)}")
-    with resources.files("bninit").joinpath("paper_tables.csv").open() as handle:
-        numbers = pd.read_csv(handle)
-    return numbers[numbers["table"] == table].reset_index(drop=True)
-
-
 @dataclass
 class Report:
     """The analysed study: one row per cell in `cells` (config, numbers, comparison, paper)."""
@@ -117,7 +106,8 @@ def _cell_seeds(name: str, group: pd.DataFrame, expected: set[int]) -> tuple[dic
     done = group[(group["status"] == "done") & group[METRIC].notna()]
     unfinished = group[~group.index.isin(done.index)]
     for status, rows in unfinished.groupby("status", sort=True):
-        notes.append(f"{name}: seed(s) {_seed_list(rows['seed'])} {status or 'no status'}, left out")
+        what = {"done": "have no test accuracy", "": "have no status"}.get(status, status)
+        notes.append(f"{name}: seed(s) {_seed_list(rows['seed'])} {what}, left out")
     counts = done["seed"].value_counts()
     duplicated = sorted(counts[counts > 1].index)
     if duplicated:
@@ -162,7 +152,7 @@ def analyse(runs: pd.DataFrame, alpha: float = 0.05, holm: bool = False,
     cells["significant"] = np.nan_to_num(p_used, nan=np.inf) <= alpha
     cells["best_in_column"] = _column_best(cells)
     if paper:
-        cells = _add_paper(cells, paper_numbers(paper))
+        cells = add_paper(cells, paper)
     order = sorted(range(len(cells)), key=lambda i: (_block_rank(cells, i), _row_order(cells.iloc[i]),
                                                      -cells.iloc[i]["lr"]))
     cells = cells.iloc[order].reset_index(drop=True)
@@ -234,23 +224,6 @@ def _column_best(cells: pd.DataFrame) -> pd.Series:
     shown = cells["mean"].round(2)
     best = shown.groupby([cells["block"], cells["lr"]]).transform("max")
     return (shown == best) & shown.notna()
-
-
-def _add_paper(cells: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
-    """The paper's mean +- std of the same (dataset, arch, method, gamma, c, lr), and our distance
-    from it in units of the paper's std."""
-    def lookup(cell):
-        match = paper[(paper["dataset"] == cell["dataset"]) & (paper["arch"] == cell["arch"])
-                      & (paper["method"] == cell["bn"]) & np.isclose(paper["gamma"], cell["gamma"])
-                      & np.isclose(paper["c"], cell["c"]) & np.isclose(paper["lr"], cell["lr"])]
-        if match.empty:
-            return pd.Series({"paper_mean": math.nan, "paper_std": math.nan})
-        return pd.Series({"paper_mean": match.iloc[0]["mean"], "paper_std": match.iloc[0]["std"]})
-
-    found = cells.apply(lookup, axis=1)
-    cells = pd.concat([cells, found], axis=1)
-    cells["paper_delta_sd"] = (cells["mean"] - cells["paper_mean"]) / cells["paper_std"]
-    return cells
 
 
 STATS_COLUMNS = ("block", "cell", "n", "seeds", "mean", "std", "base_mean", "n_pairs", "mean_diff",
