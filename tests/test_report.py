@@ -274,3 +274,17 @@ def test_installed_command_prints_the_table(cli, study_csv, tmp_path):
     assert (out / "report.tex").exists() and (out / "stats.csv").exists()
     assert not (out / "report.md").exists()
     assert f"wrote 2 files to {out}/" in done.stderr
+
+
+def test_config_columns_added_later_make_their_own_blocks(tmp_path):
+    """A column collect adds later (here `precision`) is a config column: cells and BASE split by it."""
+    rows = []
+    for precision, shift in (("fp32", 0.0), ("bf16", -1.0)):
+        rows += cell_rows("base", 1.0, 1, 0.1, np.add(BASE_ACC, shift), precision=precision)
+        rows += cell_rows("ours", 0.1, 100, 0.1, np.add(BASE_ACC, CLEAR) + shift, precision=precision)
+    report, paths = write_report(write_csv(tmp_path / "p.csv", rows), tmp_path / "out", plots=False)
+    assert [title for title, _ in report.blocks()] == ["cifar10 / resnet18 / precision=fp32",
+                                                       "cifar10 / resnet18 / precision=bf16"]
+    ours = report.cells[report.cells["bn"] == "ours"]
+    assert list(ours["mean_diff"]) == pytest.approx([np.mean(CLEAR)] * 2)  # each vs its own BASE
+    assert "## cifar10 / resnet18 / precision=bf16" in paths.markdown.read_text()

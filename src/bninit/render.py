@@ -26,12 +26,12 @@ def method_label(cell) -> str:
     return "BASE" if cell["bn"] == BASE else str(cell["bn"])
 
 
-def verdict(cell, alpha: float) -> str:
+def verdict(cell, alpha: float, holm: bool = False) -> str:
     if cell["bn"] == BASE:
         return "reference"
     if not cell["n_pairs"] >= 2:
         return "no test"
-    return f"better (p <= {alpha:g})" if cell["significant"] else "n.s."
+    return f"better ({'Holm ' if holm else ''}p <= {alpha:g})" if cell["significant"] else "n.s."
 
 
 def _rows(cells: pd.DataFrame):
@@ -116,7 +116,7 @@ def comparison_rows(report: Report, cells: pd.DataFrame) -> list[list[str]]:
                      str(int(cell["n_pairs"])), ci, fmt_num(cell["t"]), fmt_p(cell["p"]),
                      fmt_p(cell["p_holm"]), fmt_num(cell["d_z"]),
                      f"{int(cell['wins'])}/{int(cell['n_pairs'])}", fmt_p(cell["wilcoxon_p"]),
-                     verdict(cell, report.alpha)])
+                     verdict(cell, report.alpha, report.holm)])
     return rows
 
 

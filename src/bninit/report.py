@@ -55,7 +55,7 @@ def read_runs(csv_path: str | Path) -> pd.DataFrame:
     runs["status"] = runs["status"].fillna("").astype(str)
     for col in config_columns(runs):
         if runs[col].isna().any():  # a key added later: older runs have no value
-            runs[col] = runs[col].astype(object).where(runs[col].notna(), "")
+            runs[col] = runs[col].astype(object).where(runs[col].notna(), "-")
     return runs
 
 
@@ -153,6 +153,9 @@ def analyse(runs: pd.DataFrame, alpha: float = 0.05, holm: bool = False,
     cells["best_in_column"] = _column_best(cells)
     if paper:
         cells = add_paper(cells, paper)
+        if cells["paper_mean"].isna().all():
+            warnings.append(f"--paper {paper}: no cell of this study is in the paper's Table {paper} "
+                            "(same dataset, arch, method, gamma, c, lr)")
     order = sorted(range(len(cells)), key=lambda i: (_block_rank(cells, i), _row_order(cells.iloc[i]),
                                                      -cells.iloc[i]["lr"]))
     cells = cells.iloc[order].reset_index(drop=True)
@@ -295,7 +298,8 @@ def report_cli(args: list[str]) -> int:
                         help="Holm-correct the p-values across all comparisons of the report")
     parser.add_argument("--paper", choices=PAPER_TABLES, help="show the paper's numbers of this table")
     parser.add_argument("--no-plots", dest="plots", action="store_false", help="skip the PNG plots")
-    parser.add_argument("-o", "--out", help="output directory (default: the CSV path minus .csv)")
+    parser.add_argument("-o", "--out", metavar="DIR",
+                        help="output directory (default: the CSV path minus .csv)")
     opts = parser.parse_args(args)
     report, paths = write_report(opts.csv, opts.out, alpha=opts.alpha, holm=opts.holm,
                                  paper=opts.paper, fmt=opts.format, plots=opts.plots)
