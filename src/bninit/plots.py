@@ -37,9 +37,10 @@ def _figure_legend(fig, axes) -> None:
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(label, handle)
-    fig.legend(seen.values(), seen.keys(), loc="lower center", ncol=min(len(seen), 4), fontsize=8,
-               frameon=False)
-    fig.tight_layout(rect=(0, 0.06 + 0.045 * ((len(seen) - 1) // 4), 1, 1))
+    ncol = min(len(seen), 2 if len(axes) == 1 else 3)
+    fig.legend(seen.values(), seen.keys(), loc="lower center", ncol=ncol, fontsize=8, frameon=False)
+    rows = -(-len(seen) // ncol)
+    fig.tight_layout(rect=(0, min(0.5, 0.025 + 0.06 * rows), 1, 1))
 
 
 def _panels(lrs, title: str, ylabel: str):
@@ -61,6 +62,8 @@ def _save(fig, path: Path) -> Path:
 
 def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path: Path) -> Path:
     lrs = sorted(cells["lr"].unique(), reverse=True)
+    methods = list(dict.fromkeys(zip(cells["bn"], cells["c"], strict=True)))
+    methods = [m for m in methods if m[0] != BASE]  # one colour per (method, c), in every panel
     fig, axes = _panels(lrs, title, "test acc at best val (%)")
     for ax, lr in zip(axes, lrs, strict=True):
         at_lr = cells[cells["lr"] == lr]
@@ -70,18 +73,22 @@ def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path
                        label="BASE mean ± std")
             ax.axhline(base["mean"], color="0.3", lw=1)
         others = at_lr[at_lr["bn"] != BASE]
-        for i, ((bn, c), group) in enumerate(others.groupby(["bn", "c"], sort=False)):
+        for (bn, c), group in others.groupby(["bn", "c"], sort=False):
+            i = methods.index((bn, c))
+            dodge = 1.03 ** (i - (len(methods) - 1) / 2)  # methods sharing a gamma side by side
             group = group.sort_values("gamma")
-            color = f"C{i}"
-            ax.errorbar(group["gamma"], group["mean"], yerr=group["std"].fillna(0), color=color,
-                        marker="o", mfc="white", capsize=3, label=f"{bn} (c={c:g}) mean ± std")
+            ax.errorbar(group["gamma"] * dodge, group["mean"], yerr=group["std"].fillna(0),
+                        color=f"C{i}", marker="o", mfc="white", capsize=3,
+                        label=f"{bn} (c={c:g}) mean ± std")
             sig = group[group["significant"]]
-            ax.plot(sig["gamma"], sig["mean"], "o", color=color, ls="none", zorder=4,
-                    label=f"{bn}: better than BASE (p ≤ {report.alpha:g})" if len(sig) else None)
+            ax.plot(sig["gamma"] * dodge, sig["mean"], "o", color=f"C{i}", ls="none", zorder=4)
         gammas = others["gamma"]
         if len(gammas) and gammas.max() / gammas.min() > 9:
             ax.set_xscale("log")
         ax.set_xlabel("BN-scale init γ")
+    if cells["significant"].any():
+        test = "Holm p" if report.holm else "p"
+        axes[0].plot([], [], "o", color="0.2", label=f"filled: better than BASE ({test} ≤ {report.alpha:g})")
     _figure_legend(fig, axes)
     return _save(fig, path)
 
