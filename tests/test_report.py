@@ -92,7 +92,7 @@ def marks(markdown: str) -> dict[tuple, str]:
 
 @pytest.mark.parametrize("alpha", [0.05, 0.01])
 def test_bold_exactly_where_p_at_most_alpha(study_csv, tmp_path, alpha):
-    _, paths = write_report(study_csv, tmp_path / "out", alpha=alpha, plots=False)
+    paths = write_report(study_csv, tmp_path / "out", alpha=alpha, plots=False)
     shown = marks(paths.markdown.read_text())
     bold = {key: one_sided_p(key) <= alpha for key in STUDY if key[0] != "base"}
     assert set(bold.values()) == {True, False}  # the study has both kinds
@@ -103,7 +103,7 @@ def test_bold_exactly_where_p_at_most_alpha(study_csv, tmp_path, alpha):
 
 
 def test_holm_takes_bold_from_the_borderline_cell(study_csv, tmp_path):
-    report, paths = write_report(study_csv, tmp_path / "out", holm=True, plots=False)
+    paths = write_report(study_csv, tmp_path / "out", holm=True, plots=False)
     shown = marks(paths.markdown.read_text())
     keys = [k for k in STUDY if k[0] != "base"]
     adjusted = dict(zip(keys, stats.holm([one_sided_p(k) for k in keys]), strict=True))
@@ -114,7 +114,7 @@ def test_holm_takes_bold_from_the_borderline_cell(study_csv, tmp_path):
 
 
 def test_underline_on_column_max_and_base_row_first(study_csv, tmp_path):
-    _, paths = write_report(study_csv, tmp_path / "out", plots=False)
+    paths = write_report(study_csv, tmp_path / "out", plots=False)
     markdown = paths.markdown.read_text()
     head, *rows = table_rows(markdown, "cifar10 / resnet18")
     assert head[:5] == ["method", "γ", "c", "lr 0.1", "lr 0.01"]
@@ -129,7 +129,7 @@ def test_underline_on_column_max_and_base_row_first(study_csv, tmp_path):
 
 
 def test_stats_csv_has_every_number_per_cell(study_csv, tmp_path):
-    _, paths = write_report(study_csv, tmp_path / "out", plots=False)
+    paths = write_report(study_csv, tmp_path / "out", plots=False)
     table = pd.read_csv(paths.stats_csv)
     assert len(table) == len(STUDY)
     key = ("ours", 0.5, 100, 0.1)
@@ -149,7 +149,8 @@ def test_pairing_is_checked_and_reported(tmp_path):
     rows += [run_row("ours", 0.1, 100, 0.1, 2, 99.0),                          # seed 2 twice
              run_row("ours", 0.1, 100, 0.1, 4, math.nan, status="failed")]     # 5: absent
     rows += [run_row("ours", 0.5, 100, 0.1, 1, 95.0)]                         # one seed only
-    report, paths = write_report(write_csv(tmp_path / "s.csv", rows), tmp_path / "out", plots=False)
+    paths = write_report(write_csv(tmp_path / "s.csv", rows), tmp_path / "out", plots=False)
+    report = paths.report
     markdown = paths.markdown.read_text()
     warnings = markdown.split("## Warnings", 1)[1]
     assert "ours gamma=0.1 c=100 lr=0.1: seed(s) 4 failed, left out" in warnings
@@ -171,7 +172,7 @@ def test_paper_numbers_beside_ours(tmp_path):
     rows = cell_rows("base", 1.0, 1, 0.1, [89.0, 89.5, 90.0]) + cell_rows("ours", 0.1, 100, 0.1,
                                                                           [90.6, 90.8, 91.0])
     csv = write_csv(tmp_path / "t1a.csv", rows)
-    _, paths = write_report(csv, tmp_path / "out", paper="1a", plots=False)
+    paths = write_report(csv, tmp_path / "out", paper="1a", plots=False)
     head, base, ours = table_rows(paths.markdown.read_text(), "cifar10 / resnet18")
     assert head == ["method", "γ", "c", "lr 0.1", "paper", "Δ/σ"]
     assert base[4:] == ["89.44 ± 0.45", f"{(89.5 - 89.44) / 0.45:+.1f}"]
@@ -180,7 +181,7 @@ def test_paper_numbers_beside_ours(tmp_path):
 
 
 def test_latex_is_booktabs_and_compiles(study_csv, tmp_path):
-    _, paths = write_report(study_csv, tmp_path / "out", plots=False)
+    paths = write_report(study_csv, tmp_path / "out", plots=False)
     tex = paths.latex.read_text()
     for command in ("\\begin{tabular}", "\\toprule", "\\midrule", "\\bottomrule", "\\caption{"):
         assert command in tex
@@ -199,7 +200,7 @@ def test_latex_is_booktabs_and_compiles(study_csv, tmp_path):
 
 
 def test_plots_are_written_and_history_plot_skipped_without_run_dirs(study_csv, tmp_path):
-    _, paths = write_report(study_csv, tmp_path / "out")
+    paths = write_report(study_csv, tmp_path / "out")
     names = sorted(p.name for p in paths.plots)
     assert names == ["cifar10_resnet18-acc_vs_gamma.png", "cifar10_resnet18-paired_diffs.png"]
     for path in paths.plots:
@@ -220,7 +221,8 @@ def test_report_on_real_tiny_digits_runs(make_cfg, tmp_path):
                          "torch_version": saved["versions"]["torch"],
                          "cell": Path(saved["run_dir"]).parent.name})
     csv = write_csv(tmp_path / "digits.csv", rows)
-    report, paths = write_report(csv, tmp_path / "report")
+    paths = write_report(csv, tmp_path / "report")
+    report = paths.report
 
     ours = report.cells[report.cells["bn"] == "ours"].iloc[0]
     accs = [r["test_acc_at_best_val"] for r in rows if r["bn"] == "ours"]
@@ -232,7 +234,7 @@ def test_report_on_real_tiny_digits_runs(make_cfg, tmp_path):
         "digits_resnet20-paired_diffs.png"]
 
     shutil.rmtree(tmp_path / "runs")  # run dirs gone: the history plot is skipped, nothing fails
-    _, again = write_report(csv, tmp_path / "report2")
+    again = write_report(csv, tmp_path / "report2")
     assert "digits_resnet20-bn_scale.png" not in [p.name for p in again.plots]
 
 
@@ -282,7 +284,8 @@ def test_config_columns_added_later_make_their_own_blocks(tmp_path):
     for precision, shift in (("fp32", 0.0), ("bf16", -1.0)):
         rows += cell_rows("base", 1.0, 1, 0.1, np.add(BASE_ACC, shift), precision=precision)
         rows += cell_rows("ours", 0.1, 100, 0.1, np.add(BASE_ACC, CLEAR) + shift, precision=precision)
-    report, paths = write_report(write_csv(tmp_path / "p.csv", rows), tmp_path / "out", plots=False)
+    paths = write_report(write_csv(tmp_path / "p.csv", rows), tmp_path / "out", plots=False)
+    report = paths.report
     assert [title for title, _ in report.blocks()] == ["cifar10 / resnet18 / precision=fp32",
                                                        "cifar10 / resnet18 / precision=bf16"]
     ours = report.cells[report.cells["bn"] == "ours"]

@@ -244,16 +244,19 @@ def stats_table(report: Report) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ReportPaths:
+    """Where `write_report` put everything (None: that format was not asked for), and the analysis."""
+
     out_dir: Path
     markdown: Path | None
     latex: Path | None
     stats_csv: Path
     plots: list[Path]
+    report: Report
 
 
 def write_report(csv_path: str | Path, out_dir: str | Path | None = None, alpha: float = 0.05,
                  holm: bool = False, paper: str | None = None, fmt: str = "all",
-                 plots: bool = True) -> tuple[Report, ReportPaths]:
+                 plots: bool = True) -> ReportPaths:
     """Analyse `csv_path` and write report.md / report.tex / stats.csv / plots/*.png into `out_dir`
     (default: the CSV's path without its suffix, e.g. results/table1a/)."""
     from bninit.render import render_latex, render_markdown
@@ -279,7 +282,7 @@ def write_report(csv_path: str | Path, out_dir: str | Path | None = None, alpha:
         from bninit.plots import write_plots
 
         figures = write_plots(report, out / "plots")
-    return report, ReportPaths(out, markdown, latex, stats_csv, figures)
+    return ReportPaths(out, markdown, latex, stats_csv, figures, report)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -301,7 +304,7 @@ def report_cli(args: list[str]) -> int:
     parser.add_argument("-o", "--out", metavar="DIR",
                         help="output directory (default: the CSV path minus .csv)")
     opts = parser.parse_args(args)
-    report, paths = write_report(opts.csv, opts.out, alpha=opts.alpha, holm=opts.holm,
+    paths = write_report(opts.csv, opts.out, alpha=opts.alpha, holm=opts.holm,
                                  paper=opts.paper, fmt=opts.format, plots=opts.plots)
     shown = paths.latex if opts.format == "latex" else paths.markdown
     print(shown.read_text(), end="")
