@@ -146,7 +146,7 @@ def analyse(runs: pd.DataFrame, alpha: float = 0.05, holm: bool = False,
                             "n": len(accs), "mean": mean, "std": std, "seed_acc": accs,
                             "run_dirs": _run_dirs(group)})
     cells = pd.DataFrame(records)
-    cells = _compare_with_base(cells, blk_cols, warnings)
+    cells = _compare_with_base(cells, warnings)
     p_used = stats.holm(cells["p"]) if holm else cells["p"].to_numpy()
     cells["p_holm"] = stats.holm(cells["p"])
     cells["significant"] = np.nan_to_num(p_used, nan=np.inf) <= alpha
@@ -179,7 +179,7 @@ def _run_dirs(group: pd.DataFrame) -> list[str]:
     return [str(d) for d in done["run_dir"].dropna()]
 
 
-def _compare_with_base(cells: pd.DataFrame, blk_cols: list[str], warnings: list[str]) -> pd.DataFrame:
+def _compare_with_base(cells: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
     """Pair every non-BASE cell with the BASE of its block and lr, seed by seed."""
     base_of, orphans = {}, []
     for i, cell in cells.iterrows():
