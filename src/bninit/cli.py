@@ -12,6 +12,8 @@ USAGE = """usage: bninit <subcommand> [KEY=VALUE ...]
 subcommands:
   train     one training run (or a Hydra multirun with -m); `bninit train --help` lists every key
             e.g. bninit train dataset=digits arch=resnet20 gamma=0.05 c=100 lr=0.1 seed=3
+  report    significance tables (Markdown, LaTeX, CSV) and plots from a collected CSV
+            bninit report CSV [--format markdown|latex|all] [--alpha 0.05] [--holm] [--paper 1a] [-o DIR]
 
 Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
 skips it, re-running an interrupted one resumes it."""
@@ -46,8 +48,15 @@ def train_main(args: list[str]) -> int:
     return 0
 
 
+def report_main(args: list[str]) -> int:
+    from bninit.report import report_cli
+
+    return report_cli(args)
+
+
 SUBCOMMANDS = {
     "train": train_main,
+    "report": report_main,
 }
 
 
