@@ -12,6 +12,8 @@ USAGE = """usage: bninit <subcommand> [KEY=VALUE ...]
 subcommands:
   train     one training run (or a Hydra multirun with -m); `bninit train --help` lists every key
             e.g. bninit train dataset=digits arch=resnet20 gamma=0.05 c=100 lr=0.1 seed=3
+  data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
+            bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
 
 Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
 skips it, re-running an interrupted one resumes it."""
@@ -46,8 +48,15 @@ def train_main(args: list[str]) -> int:
     return 0
 
 
+def data_main(args: list[str]) -> int:
+    from bninit.datacli import data_main
+
+    return data_main(args)
+
+
 SUBCOMMANDS = {
     "train": train_main,
+    "data": data_main,
 }
 
 
