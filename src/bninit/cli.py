@@ -14,6 +14,8 @@ subcommands:
             e.g. bninit train dataset=digits arch=resnet20 gamma=0.05 c=100 lr=0.1 seed=3
   report    significance tables (Markdown, LaTeX, CSV) and plots from a collected CSV
             bninit report CSV [--format markdown|latex|all] [--alpha 0.05] [--holm] [--paper 1a] [-o DIR]
+  data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
+            bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
 
 Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
 skips it, re-running an interrupted one resumes it."""
@@ -53,10 +55,16 @@ def report_main(args: list[str]) -> int:
 
     return report_cli(args)
 
+def data_main(args: list[str]) -> int:
+    from bninit.datacli import data_main
+
+    return data_main(args)
+
 
 SUBCOMMANDS = {
     "train": train_main,
     "report": report_main,
+    "data": data_main,
 }
 
 

@@ -68,20 +68,21 @@ def bn_scale_stats(model: nn.Module) -> tuple[float, float]:
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, image_size: int) -> float:
     model.eval()
     correct = torch.zeros((), dtype=torch.long, device=y.device)
-    for images, labels in eval_batches(x, y, EVAL_BATCH):
+    for images, labels in eval_batches(x, y, EVAL_BATCH, image_size):
         correct += (model(images).argmax(dim=1) == labels).sum()
     return 100.0 * correct.item() / len(y)
 
 
-def train_epoch(model, optimizer, x, y, batch_size, generator, augment) -> tuple[float, float]:
+def train_epoch(model, optimizer, x, y, batch_size, generator, augment,
+                image_size) -> tuple[float, float]:
     """One pass over the training split; (mean loss, accuracy %), synced once at the end."""
     model.train()
     loss_sum = torch.zeros((), device=y.device)
     correct = torch.zeros((), dtype=torch.long, device=y.device)
-    for images, labels in train_batches(x, y, batch_size, generator, augment):
+    for images, labels in train_batches(x, y, batch_size, generator, augment, image_size):
         logits = model(images)
         loss = F.cross_entropy(logits, labels)
         optimizer.zero_grad(set_to_none=True)
@@ -133,9 +134,10 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
         epoch, start = state["epoch"] + 1, time.perf_counter()
         lr = optimizer.param_groups[-1]["lr"]
         loss, train_acc = train_epoch(model, optimizer, x_train, y_train, cfg.batch_size,
-                                      generator, data.augment)
+                                      generator, data.augment, data.image_size)
         scheduler.step()
-        val_acc, test_acc = accuracy(model, x_val, y_val), accuracy(model, x_test, y_test)
+        val_acc = accuracy(model, x_val, y_val, data.image_size)
+        test_acc = accuracy(model, x_test, y_test, data.image_size)
         scale_mean, scale_std = bn_scale_stats(model)
         if val_acc > state["best_val_acc"]:  # strictly better: the first epoch wins ties
             state.update(best_epoch=epoch, best_val_acc=val_acc, test_acc_at_best_val=test_acc)

@@ -1,7 +1,8 @@
 """Datasets as uint8 image tensors, and the registry `dataset=` chooses from.
 
 A loader takes `data_dir` and returns an ImageData: the full training set (validation is split
-off later, the same way for every dataset) and the test set, both N x C x H x W uint8.
+off later, the same way for every dataset) and the test set, both N x C x H x W uint8. The real
+datasets are decoded once into a tensor cache under data_dir (bninit.data.cache).
 """
 
 from collections.abc import Callable
@@ -43,10 +44,24 @@ def _cifar100(data_dir: str) -> ImageData:
     return load_cifar("cifar100", data_dir)
 
 
+def _cub200(data_dir: str) -> ImageData:
+    from bninit.data.cub import load_cub
+
+    return load_cub(data_dir)
+
+
+def _stanford_cars(data_dir: str) -> ImageData:
+    from bninit.data.cars import load_cars
+
+    return load_cars(data_dir)
+
+
 DATASETS: dict[str, Callable[[str], ImageData]] = {
     "digits": _digits,
     "cifar10": _cifar10,
     "cifar100": _cifar100,
+    "cub200": _cub200,
+    "stanford_cars": _stanford_cars,
 }
 
 
