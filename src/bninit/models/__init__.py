@@ -8,10 +8,28 @@ from collections.abc import Callable
 
 from torch import nn
 
+from bninit.models.from_torchvision import (
+    mobilenet_v2,
+    resnet18,
+    resnet34,
+    resnet50,
+    resnet101,
+    resnet152,
+    resnext50,
+)
+from bninit.models.repvgg import repvgg_a0
 from bninit.models.resnet20 import resnet20
 
 ARCHS: dict[str, Callable[..., nn.Module]] = {
     "resnet20": resnet20,
+    "resnet18": resnet18,
+    "resnet34": resnet34,
+    "resnet50": resnet50,
+    "resnet101": resnet101,
+    "resnet152": resnet152,
+    "resnext50": resnext50,
+    "mobilenet_v2": mobilenet_v2,
+    "repvgg_a0": repvgg_a0,
 }
 
 
