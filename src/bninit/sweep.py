@@ -80,19 +80,37 @@ def override_value(value: Any) -> str:
     return str(value)
 
 
-def job_overrides(cells: Sequence[Mapping[str, Any]], seeds: Sequence[int] | None,
-                  user_jobs: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Every job's override list: cells x seeds x the user's (already expanded) override lists.
+def axes(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The keys the cells vary (a key set in only some cells varies too), with their values."""
+    keys = {k for cell in cells for k in cell}
+    found = {}
+    for key in sorted(keys):
+        values = [cell.get(key, _MISSING) for cell in cells]
+        if any(not _same(v, values[0]) for v in values):
+            found[key] = [v for i, v in enumerate(values) if v is not _MISSING
+                          and not any(_same(v, w) for w in values[:i])]
+    return found
 
-    The user has the last word: a key the user sets replaces the cell's value for it (so
-    `lr=0.1` keeps one learning rate, `seed=3` one seed); jobs that become identical run once.
+
+def job_overrides(cells: Sequence[Mapping[str, Any]], seeds: Sequence[int] | None,
+                  user_jobs: Sequence[Sequence[str]], preset: str = "the sweep") -> list[list[str]]:
+    """Every job's override list: seeds x cells x the user's (already expanded) override lists.
+
+    A user value for a key the cells vary (an axis: gamma, lr, bn, ...) selects the cells with
+    that value (`lr=0.1` runs the lr 0.1 column); for any other key it applies to every cell
+    (`epochs=2`, `arch=resnet20` when all cells share one arch, `seed=3`). Jobs that come out
+    identical run once. Seed-major order: an interrupted study has whole seeds.
     """
+    varying = axes(cells)
     jobs: list[list[str]] = []
     seen: set[tuple[str, ...]] = set()
     for user in user_jobs:
-        user_keys = {o.split("=", 1)[0].lstrip("+~") for o in user}
-        for seed in seeds or [None]:  # seed-major: an interrupted study has whole seeds
-            for cell in cells or [{}]:
+        values = {k.lstrip("+~"): v for k, v in (o.split("=", 1) for o in user)}
+        user_keys = set(values)
+        chosen = [cell for cell in cells or [{}]
+                  if all(_same(cell.get(k, _MISSING), values.get(k)) for k in varying if k in values)]
+        for seed in seeds or [None]:
+            for cell in chosen:
                 job = [f"{k}={override_value(v)}" for k, v in cell.items() if k not in user_keys]
                 if seed is not None and "seed" not in user_keys:
                     job.append(f"seed={seed}")
@@ -101,7 +119,24 @@ def job_overrides(cells: Sequence[Mapping[str, Any]], seeds: Sequence[int] | Non
                 if key not in seen:
                     seen.add(key)
                     jobs.append(job)
+    if not jobs:
+        asked = sorted({o for user in user_jobs for o in user if o.split("=", 1)[0] in varying})
+        known = "; ".join(f"{k}: {', '.join(override_value(v) for v in vs)}" for k, vs in varying.items())
+        raise UserError(f"no cell of {preset} matches {' '.join(asked)}; its cells have {known}")
     return jobs
+
+
+_MISSING = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as config values: 0.1 == '0.1', 1 == 1.0 == '1.0'; a missing key equals nothing."""
+    if a is _MISSING or b is _MISSING:
+        return a is b
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return override_value(a) == override_value(b)
 
 
 def cell_key(job: Sequence[str]) -> tuple[str, ...]:

@@ -35,7 +35,6 @@ from bninit.rundir import RESULT, run_dir, write_json
 from bninit.status import format_table, status_table
 from bninit.sweep import cell_key, expand_cells, job_overrides, seed_list
 
-
 RUNS_LIST = "runs.txt"
 PRESET_OVERRIDE_KEYS = ("sweep",)
 
@@ -75,6 +74,7 @@ class CellSweeper(BasicSweeper):
             return []
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         _write_lines(sweep_dir / RUNS_LIST, [str(run_dir(c).resolve()) for c in configs])
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         todo = [job for job, s in zip(jobs, statuses, strict=True) if s not in ("done", "running")]
         if not todo:
             print(f"{self.name}: nothing to run", flush=True)
@@ -101,7 +101,7 @@ class CellSweeper(BasicSweeper):
             user_jobs = self.split_arguments(parsed, None)[0]
         except HydraException as err:
             raise UserError(_first_line(err)) from None
-        jobs = job_overrides(expand_cells(self.cells), seed_list(self.seeds), user_jobs)
+        jobs = job_overrides(expand_cells(self.cells), seed_list(self.seeds), user_jobs, self.name)
         composed: dict[tuple[str, ...], RunConfig] = {}
         configs = []
         for job in jobs:
@@ -182,10 +182,10 @@ def run_task(cfg: DictConfig) -> dict:
             except UserError as err:
                 if not multirun:
                     raise
-                _write_error(out, run_cfg, err)
+                write_error(out, run_cfg, err)
                 raise RunFailed(f"{out}: {err}") from None
             except Exception as err:
-                _write_error(out, run_cfg, err)
+                write_error(out, run_cfg, err)
                 raise
     except LockHeld as err:
         print(f"skipped: {err}", flush=True)
@@ -205,7 +205,7 @@ def _placed(cfg: RunConfig, hydra_cfg) -> RunConfig:
     return dataclasses.replace(cfg, device=device)
 
 
-def _write_error(out: Path, cfg: RunConfig, err: BaseException) -> None:
+def write_error(out: Path, cfg: RunConfig, err: BaseException) -> None:
     write_json(out / ERROR, {
         "error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc(),
         "config": cfg.to_dict(), "host": platform.node(), "pid": os.getpid(), "time": time.time()})

@@ -13,7 +13,8 @@ import platform
 import tempfile
 from pathlib import Path
 
-_claimed: dict[str, tuple[int, object]] = {}  # this process's GPU claim, held while it lives
+_held: list = []  # open lock files: their flocks last as long as this process
+_claimed: dict[str, int] = {}  # lock dir -> the GPU this process claimed there
 
 
 def cpu_cores() -> int:
@@ -53,7 +54,7 @@ def claim_gpu(n_devices: int, lock_dir: Path, fallback: int = 0) -> int:
         except OSError:
             handle.close()
             continue
-        _claimed[str(lock_dir)] = (index, handle)
+        _held.append(handle)
         return index
     return fallback % n_devices
 
@@ -61,9 +62,9 @@ def claim_gpu(n_devices: int, lock_dir: Path, fallback: int = 0) -> int:
 def worker_gpu(n_devices: int, job_num: int) -> int:
     """This process's GPU: claimed once, then kept for every later job of the same worker."""
     lock_dir = Path(tempfile.gettempdir()) / f"bninit-gpus-{os.getuid()}-{platform.node()}"
-    if str(lock_dir) in _claimed:
-        return _claimed[str(lock_dir)][0]
-    return claim_gpu(n_devices, lock_dir, fallback=job_num)
+    if str(lock_dir) not in _claimed:
+        _claimed[str(lock_dir)] = claim_gpu(n_devices, lock_dir, fallback=job_num)
+    return _claimed[str(lock_dir)]
 
 
 def place(device: str, launcher: str, launcher_cfg: dict, job_num: int) -> tuple[str, int | None]:
