@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from bninit.collect import collect_dir, run_status
+from bninit.compose import compose_run_config
 from bninit.lock import LOCK
 from bninit.rundir import run_dir
 from bninit.status import format_duration, status_table
@@ -15,11 +16,12 @@ from bninit.sweeper import write_error
 from bninit.train import run
 
 
-@pytest.fixture
-def study(make_cfg):
-    """One cell with every status: seeds 1-2 done, 3 interrupted after 1 of 3 epochs, 4 failed,
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """One cell with every status: seeds 1-2 done, 3 interrupted after 1 of 2 epochs, 4 failed,
     5 running (locked by a live process)."""
-    cfgs = {s: make_cfg("epochs=3", f"seed={s}") for s in range(1, 6)}
+    runs = tmp_path_factory.mktemp("study") / "runs"
+    cfgs = {s: compose_run_config([f"runs_dir={runs}", "epochs=2", f"seed={s}"]) for s in range(1, 6)}
     run(cfgs[1])
     run(cfgs[2])
     run(cfgs[3], stop_after_epoch=1)
@@ -27,7 +29,7 @@ def study(make_cfg):
     live = run_dir(cfgs[5])
     live.mkdir(parents=True)
     (live / "config.yaml").write_text(run_dir(cfgs[1]).joinpath("config.yaml").read_text())
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     (live / LOCK).write_text(json.dumps({"pid": sleeper.pid, "host": platform.node()}))
     yield cfgs
     sleeper.kill()
@@ -47,10 +49,11 @@ def test_status_table_counts_and_eta(study):
     assert (row["done"], row["running"], row["failed"], row["pending"]) == (2, 1, 1, 1)
     done = frame[frame["status"] == "done"]
     per_epoch = (done["wall_time_s"] / done["epochs_done"]).mean()
-    left = (3 - 1) + 3 + 3  # interrupted after 1 of 3, failed (restarts), running (from config)
+    left = (2 - 1) + 2 + 2  # interrupted after 1 of 2, failed (restarts), running (from config)
     assert row["eta_s"] == pytest.approx(left * per_epoch)
 
 
+@pytest.mark.slow
 def test_status_cli_prints_the_table(study, cli):
     result = cli("status", str(study[1].runs_dir))
     assert result.returncode == 0, result.stderr

@@ -78,7 +78,7 @@ def _default(key: str) -> str:
 def sweep_main(args: list[str], task: Callable) -> int:
     from bninit.sweep import check_preset, preset_names
 
-    if not args or args[0] in ("-h", "--help"):
+    if not args or "-h" in args or "--help" in args:
         print(SWEEP_USAGE.format(presets=", ".join(preset_names())))
         return 0 if args else 2
     preset, rest = args[0], args[1:]

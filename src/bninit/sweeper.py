@@ -158,7 +158,8 @@ def run_task(cfg: DictConfig) -> dict:
     dir, run, and leave error.json behind when the run raises.
 
     A finished run is skipped before anything else (no lock, no data). A run dir locked by a live
-    process is left to it. In a multirun a bad value fails only its job (error.json, status failed).
+    process is left to it (a multirun skips it; a single run stops with a one-line error). In a
+    multirun a bad value fails only its job (error.json, status failed).
     """
     from hydra.core.hydra_config import HydraConfig
 
@@ -188,6 +189,8 @@ def run_task(cfg: DictConfig) -> dict:
                 write_error(out, run_cfg, err)
                 raise
     except LockHeld as err:
+        if not multirun:
+            raise UserError(str(err)) from None
         print(f"skipped: {err}", flush=True)
         return {"status": "running", "run_dir": str(out)}
 
