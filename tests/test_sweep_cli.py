@@ -120,6 +120,7 @@ def test_joblib_two_workers_collect_every_run_once(tmp_path):
     assert sorted(zip(frame["gamma"], frame["seed"], strict=True)) == [
         (0.1, 1), (0.1, 2), (0.5, 1), (0.5, 2)]
     assert not list((tmp_path / "runs").rglob("run.lock"))
+    assert [p.name for p in (tmp_path / "runs" / ".hydra").iterdir()] == ["demo"]
 
 
 def test_submitit_local_runs_a_small_sweep(tmp_path):

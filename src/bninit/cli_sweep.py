@@ -40,7 +40,12 @@ def multirun(command: str, overrides: list[str], task: Callable, extra: list[str
     # import hook hides from the scan: register ours through Hydra's public API instead.
     Plugins.instance().register(CellSweeper)
     sys.argv = [f"bninit {command}", "-m", *extra, *overrides]
-    task()
+    try:
+        task()
+    except KeyboardInterrupt:
+        print("bninit: interrupted; run the same command again to resume (finished runs are "
+              "kept, interrupted ones continue from their last epoch)", file=sys.stderr)
+        return 130
     return _outcome(overrides, extra)
 
 
@@ -83,7 +88,9 @@ def sweep_main(args: list[str], task: Callable) -> int:
         return 0 if args else 2
     preset, rest = args[0], args[1:]
     check_preset(preset)
-    extra = [f"+sweep={preset}"]
+    # The preset's name also as a hydra override: jobs compose with the hydra overrides only, and
+    # their hydra.sweep.dir must be the sweep's (runs_dir/.hydra/<preset>), not the default's.
+    extra = [f"+sweep={preset}", f"hydra.sweeper.name={preset}"]
     if "--dry-run" in rest:
         extra.append("hydra.sweeper.dry_run=true")
     overrides = []

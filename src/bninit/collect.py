@@ -135,6 +135,7 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     try:
         with os.fdopen(fd, "w", newline="") as handle:
             frame.to_csv(handle, index=False)
+        os.chmod(tmp, 0o644)  # a study's table is for everyone (mkstemp makes it 0600)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -219,6 +219,7 @@ def _write_lines(path: Path, lines: list[str]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
         handle.write("".join(f"{line}\n" for line in lines))
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
