@@ -125,3 +125,18 @@ def test_a_gpu_is_free_again_when_its_worker_exits(tmp_path):
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert first.stdout.strip() == second.stdout.strip() == "0"
+
+
+def test_place_gives_a_worker_a_gpu_and_its_share_of_the_cores(monkeypatch):
+    """The glue a job runs: with 2 (fake) GPUs device=auto becomes one of them, an explicit
+    device is kept, and joblib workers split the cores."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    device, threads = workers.place("auto", "joblib", {"n_jobs": 2}, job_num=5)
+    assert device in ("cuda:0", "cuda:1")
+    assert workers.place("auto", "joblib", {"n_jobs": 2}, job_num=6)[0] == device  # kept per worker
+    assert threads == max(1, workers.cpu_cores() // 2)
+    assert workers.place("cpu", "basic", {}, job_num=0) == ("cpu", None)
