@@ -12,6 +12,11 @@ USAGE = """usage: bninit <subcommand> [KEY=VALUE ...]
 subcommands:
   train     one training run (or a Hydra multirun with -m); `bninit train --help` lists every key
             e.g. bninit train dataset=digits arch=resnet20 gamma=0.05 c=100 lr=0.1 seed=3
+            bninit train -m seed='range(1,16)' gamma=0.05,0.1 lr=0.1,0.01   (a Hydra multirun)
+  sweep     a paper preset (every cell x seeds 1..15, each run once) through a Hydra launcher
+            e.g. bninit sweep table1a --dry-run;  bninit sweep demo hydra/launcher=joblib
+  collect   one CSV row per run dir: bninit collect runs/ -o results/table1a.csv
+  status    done / running / failed / pending per cell, with an ETA: bninit status runs/
   report    significance tables (Markdown, LaTeX, CSV) and plots from a collected CSV
             bninit report CSV [--format markdown|latex|all] [--alpha 0.05] [--holm] [--paper 1a] [-o DIR]
   data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
@@ -31,16 +36,19 @@ def fail(err: UserError, subcommand: str) -> None:
 
 @hydra.main(config_path="pkg://bninit.conf", config_name="config", version_base="1.3")
 def _train_task(cfg: DictConfig) -> dict:
-    from bninit.compose import to_run_config
-    from bninit.train import run
+    from bninit.sweeper import run_task  # lock the run dir, place the worker, error.json
 
     try:
-        return run(to_run_config(cfg))
+        return run_task(cfg)
     except UserError as err:
         fail(err, "train")
 
 
 def train_main(args: list[str]) -> int:
+    if "-m" in args or "--multirun" in args:
+        from bninit.cli_sweep import multirun
+
+        return multirun("train", [a for a in args if a not in ("-m", "--multirun")], _train_task)
     if not any(a in HYDRA_INFO_FLAGS or a.split("=")[0] in HYDRA_INFO_FLAGS for a in args):
         from bninit.compose import compose_run_config
 
@@ -55,14 +63,36 @@ def report_main(args: list[str]) -> int:
 
     return report_cli(args)
 
+
 def data_main(args: list[str]) -> int:
     from bninit.datacli import data_main
 
     return data_main(args)
 
 
+def sweep_main(args: list[str]) -> int:
+    from bninit.cli_sweep import sweep_main as main
+
+    return main(args, _train_task)
+
+
+def collect_main(args: list[str]) -> int:
+    from bninit.cli_sweep import collect_main as main
+
+    return main(args)
+
+
+def status_main(args: list[str]) -> int:
+    from bninit.cli_sweep import status_main as main
+
+    return main(args, _train_task)
+
+
 SUBCOMMANDS = {
     "train": train_main,
+    "sweep": sweep_main,
+    "collect": collect_main,
+    "status": status_main,
     "report": report_main,
     "data": data_main,
 }

@@ -1,0 +1,11 @@
+"""bninit's Hydra sweeper, where Hydra looks for plugins (the hydra_plugins namespace).
+
+The logic lives in bninit.sweeper; this subclass only gives it the module path Hydra requires
+(`hydra/sweeper=cells` instantiates hydra_plugins.bninit_sweeper.CellSweeper).
+"""
+
+from bninit import sweeper
+
+
+class CellSweeper(sweeper.CellSweeper):
+    """Hydra's basic sweeper plus cells x seeds; plans, skips finished runs, launches the rest."""
