@@ -19,6 +19,7 @@ subcommands:
   status    done / running / failed / pending per cell, with an ETA: bninit status runs/
   report    significance tables (Markdown, LaTeX, CSV) and plots from a collected CSV
             bninit report CSV [--format markdown|latex|all] [--alpha 0.05] [--holm] [--paper 1a] [-o DIR]
+  demo      the offline study end to end (digits, 15 seeds: sweep, collect, report): minutes on a CPU
   data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
             bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
 
@@ -58,6 +59,12 @@ def train_main(args: list[str]) -> int:
     return 0
 
 
+def demo_main(args: list[str]) -> int:
+    from bninit.demo import demo_main as main
+
+    return main(args, _train_task)
+
+
 def report_main(args: list[str]) -> int:
     from bninit.report import report_cli
 
@@ -94,6 +101,7 @@ SUBCOMMANDS = {
     "collect": collect_main,
     "status": status_main,
     "report": report_main,
+    "demo": demo_main,
     "data": data_main,
 }
 

@@ -6,13 +6,13 @@ Status of a run dir: `done` (result.json), `running` (a live lock), `failed` (er
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from bninit.atomic import write_text
 from bninit.config import PLACEMENT_KEYS
 from bninit.errors import UserError
 from bninit.lock import is_live, read_lock
@@ -126,20 +126,10 @@ def collect_dir(root: Path) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write the table atomically (temp file in the same dir, then rename)."""
-    path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        write_text(Path(path), frame.to_csv(index=False))
     except OSError as err:
         raise UserError(f"cannot write '{path}': {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            frame.to_csv(handle, index=False)
-        os.chmod(tmp, 0o644)  # a study's table is for everyone (mkstemp makes it 0600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def counts(frame: pd.DataFrame) -> dict[str, int]:

@@ -259,8 +259,8 @@ def write_report(csv_path: str | Path, out_dir: str | Path | None = None, alpha:
                  plots: bool = True) -> ReportPaths:
     """Analyse `csv_path` and write report.md / report.tex / stats.csv / plots/*.png into `out_dir`
     (default: the CSV's path without its suffix, e.g. results/table1a/)."""
+    from bninit.atomic import write_text
     from bninit.render import render_latex, render_markdown
-    from bninit.rundir import _atomic_write
 
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: allowed: {', '.join(FORMATS)}")
@@ -271,7 +271,7 @@ def write_report(csv_path: str | Path, out_dir: str | Path | None = None, alpha:
     out.mkdir(parents=True, exist_ok=True)
 
     def save(name: str, text: str) -> Path:
-        _atomic_write(out / name, lambda f: f.write(text.encode()))
+        write_text(out / name, text)
         return out / name
 
     markdown = save("report.md", render_markdown(report)) if fmt in ("markdown", "all") else None

@@ -2,14 +2,13 @@
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 import yaml
 
+from bninit.atomic import atomic_write, write_text
 from bninit.config import RunConfig
 
 RESULT = "result.json"
@@ -34,27 +33,12 @@ def run_dir(cfg: RunConfig) -> Path:
     return Path(cfg.runs_dir) / cfg.dataset / cfg.arch / cell / f"seed={cfg.seed}"
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temp file in the same directory, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(path: Path, data: Any) -> None:
-    _atomic_write(path, lambda f: f.write((json.dumps(data, indent=2) + "\n").encode()))
+    write_text(path, json.dumps(data, indent=2) + "\n")
 
 
 def write_yaml(path: Path, data: Any) -> None:
-    _atomic_write(path, lambda f: f.write(yaml.safe_dump(data, sort_keys=False).encode()))
+    write_text(path, yaml.safe_dump(data, sort_keys=False))
 
 
 def read_result(directory: Path) -> dict | None:
@@ -63,7 +47,7 @@ def read_result(directory: Path) -> dict | None:
 
 
 def save_checkpoint(directory: Path, state: dict) -> None:
-    _atomic_write(directory / CHECKPOINT, lambda f: torch.save(state, f))
+    atomic_write(directory / CHECKPOINT, lambda f: torch.save(state, f))
 
 
 def load_checkpoint(directory: Path) -> dict | None:

@@ -28,6 +28,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from bninit.atomic import write_text
 from bninit.collect import ERROR, run_row, run_status
 from bninit.config import RunConfig
 from bninit.errors import UserError
@@ -73,7 +74,7 @@ class CellSweeper(BasicSweeper):
             print(format_table(status_table(plan_frame(configs))))
             return []
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
-        _write_lines(sweep_dir / RUNS_LIST, [str(run_dir(c).resolve()) for c in configs])
+        write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         todo = [job for job, s in zip(jobs, statuses, strict=True) if s not in ("done", "running")]
         if not todo:
@@ -212,15 +213,6 @@ def write_error(out: Path, cfg: RunConfig, err: BaseException) -> None:
     write_json(out / ERROR, {
         "error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc(),
         "config": cfg.to_dict(), "host": platform.node(), "pid": os.getpid(), "time": time.time()})
-
-
-def _write_lines(path: Path, lines: list[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write("".join(f"{line}\n" for line in lines))
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def _open(cfg: DictConfig):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from bninit.rundir import _atomic_write
+from bninit.atomic import atomic_write
 
 CACHE_DIR = "bninit-cache"
 FORMAT = "bninit-cache"
@@ -40,7 +40,7 @@ def save_cache(path: Path, arrays: dict[str, torch.Tensor], num_classes: int, so
         "arrays": {key: arrays[key].contiguous() for key in ARRAYS},
         "crc32": {key: crc32(arrays[key]) for key in ARRAYS},
     }
-    _atomic_write(path, lambda f: torch.save(record, f))
+    atomic_write(path, lambda f: torch.save(record, f))
 
 
 def read_cache(path: Path, verify: bool = True) -> dict | None:
