@@ -90,3 +90,16 @@ def test_cosine_schedule_is_per_epoch_and_the_bn_scale_group_follows_it(make_cfg
     half = (0.1 + ETA_MIN) / 2
     assert lrs[5][1] == pytest.approx(half) and lrs[5][0] == pytest.approx((0.001 + ETA_MIN) / 2)
     assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([ETA_MIN] * 3)
+
+
+def test_offline_input_norm_uses_the_training_split_channel_statistics():
+    from bninit.norms import channel_stats, input_norm_layer
+
+    images = torch.randint(0, 256, (1100, 3, 5, 5), dtype=torch.uint8)
+    mean, std = channel_stats(images, chunk=256)
+    pixels = images.transpose(0, 1).reshape(3, -1).double()
+    assert torch.allclose(mean, pixels.mean(dim=1)) and torch.allclose(std, pixels.std(dim=1))
+    layer = input_norm_layer("offline", 3, images)
+    out = layer(images.float())
+    assert torch.allclose(out.mean(dim=(0, 2, 3)), torch.zeros(3), atol=1e-4)
+    assert torch.allclose(out.std(dim=(0, 2, 3)), torch.ones(3), atol=1e-3)

@@ -52,9 +52,23 @@ def input_norm_layer(kind: str, channels: int, train_images: torch.Tensor) -> nn
     if kind == "fixed":
         return FixedInputNorm(torch.full((channels,), 128.0), torch.full((channels,), 128.0))
     if kind == "offline":
-        pixels = train_images.transpose(0, 1).reshape(channels, -1).double()
-        return FixedInputNorm(pixels.mean(dim=1), pixels.std(dim=1).clamp_min(1e-6))
+        mean, std = channel_stats(train_images)
+        return FixedInputNorm(mean, std.clamp_min(1e-6))
     raise ValueError(f"unknown input_norm {kind!r}")
+
+
+def channel_stats(images: torch.Tensor, chunk: int = 512) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and std (ddof 1) of uint8 N x C x H x W images, in float64 chunks, so a
+    large dataset (CUB, Cars: GBs of pixels) is never converted whole."""
+    total = torch.zeros(images.shape[1], dtype=torch.float64)
+    squares = torch.zeros_like(total)
+    for part in images.split(chunk):
+        pixels = part.transpose(0, 1).reshape(images.shape[1], -1).double()
+        total += pixels.sum(dim=1)
+        squares += pixels.square().sum(dim=1)
+    count = images.numel() // images.shape[1]
+    mean = total / count
+    return mean, ((squares - count * mean.square()) / (count - 1)).clamp_min(0).sqrt()
 
 
 def is_batchnorm(module: nn.Module) -> bool:
