@@ -188,7 +188,8 @@ def measure_bninit(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
     augment = spec["augment"]
     warm = spec["warmup_batches"] * spec["batch_size"]
     train_epoch(forward, optimizer, x[:warm], y[:warm], spec["batch_size"], generator, augment, fast, scaler)
-    accuracy(forward, xe[:EVAL_BATCH], ye[:EVAL_BATCH], fast)
+    warm_eval = EVAL_BATCH.get(device.type, 256)
+    accuracy(forward, xe[:warm_eval], ye[:warm_eval], fast)
     train_ips = timed(lambda: train_epoch(forward, optimizer, x, y, spec["batch_size"], generator,
                                           augment, fast, scaler), len(y), device, spec, wait=True)
     return train_ips, timed(lambda: accuracy(forward, xe, ye, fast), len(ye), device, spec)
