@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(json.loads(args.worker))), flush=True)
         return 0
 
+    load_at_start = os.getloadavg()  # a shared machine: other load slows every row down
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
                           else "cpu" if args.device == "auto" else args.device)
     gpu = device.type == "cuda"
@@ -377,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
             r["cell_x_ref"] = ref["cell_15_seeds_s"] / r["cell_15_seeds_s"]
         rows += arch_rows
     print_table(rows)
-    report = {"machine": machine(device, args.threads), "settings": base, "projection": CIFAR10,
+    report = {"machine": {**machine(device, args.threads), "load_average_at_start": load_at_start},
+              "settings": base, "projection": CIFAR10,
               "bninit_defaults": default_row, "rows": rows}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
