@@ -93,7 +93,7 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, fast: FastPath 
 def train_epoch(model, optimizer, x, y, batch_size, generator, augment, fast: FastPath = PLAIN,
                 scaler: torch.amp.GradScaler | None = None) -> tuple[float, float]:
     """One pass over the training split; (mean loss, accuracy %), synced once at the end."""
-    scaler = scaler or grad_scaler(fast)
+    scaler = grad_scaler(fast) if scaler is None else scaler
     model.train()
     loss_sum = torch.zeros((), device=y.device)
     correct = torch.zeros((), dtype=torch.long, device=y.device)
