@@ -137,3 +137,23 @@ def test_an_unusable_precision_fails_in_one_line_before_writing(cli, tmp_path):
         "bninit train: error: precision=fp16 needs a CUDA device (its grad scaler is CUDA-only "
         "here), the run is on cpu; use precision=bf16 or fp32"]
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.slow
+def test_compiled_model_keeps_bn_statistics_eval_mode_and_resume(make_cfg, monkeypatch):
+    """compile=true through TorchDynamo (its eager backend: the graph capture, guards on train/
+    eval mode and BN buffer updates are what is checked; inductor's kernels take minutes here)."""
+    compile_ = torch.compile
+    monkeypatch.setattr(torch, "compile", lambda model: compile_(model, backend="eager"))
+    torch._dynamo.reset()
+    plain = run(make_cfg("epochs=3", "compile=false"))
+    cfg = make_cfg("epochs=3", "compile=true")
+    run(cfg, stop_after_epoch=1)
+    state = load_checkpoint(run_dir(cfg))
+    assert not any(key.startswith("_orig_mod") for key in state["model"])  # saved from the plain model
+    assert state["model"]["net.bn1.num_batches_tracked"].item() > 0
+    resumed = run(cfg)
+    assert resumed["config"]["compile"] is True
+    for key in ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc"):
+        assert resumed[key] == plain[key], key
+    assert [h["val_acc"] for h in resumed["history"]] == [h["val_acc"] for h in plain["history"]]
