@@ -324,8 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--warmup-batches", type=int, default=3)
     p.add_argument("--repeats", type=int, default=3, help="timed passes per configuration; the best counts")
-    p.add_argument("--threads", type=int, default=torch.get_num_threads(), help="CPU threads per run")
-    p.add_argument("--concurrent", help="k values for concurrent runs (cpu default none, cuda 1,2,4)")
+    p.add_argument("--threads", type=int, help="CPU threads per run (cpu default 1: steadiest on a shared "
+                   "machine; cuda default all cores)")
+    p.add_argument("--concurrent", help="k values for concurrent runs (cpu default 2 where there are 2+ "
+                   "cores, cuda 1,2,4)")
     p.add_argument("--options", help="comma list of option rows to run (default all)")
     p.add_argument("--out", default="results/bench", help="folder for the JSON (default results/bench)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -343,7 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.options:
         wanted = args.options.split(",")
         options = [o for o in options if o[0] in wanted]
-    ks = [int(k) for k in (args.concurrent or ("1,2,4" if gpu else "")).split(",") if k]
+    cpu_ks = "2" if (os.cpu_count() or 1) >= 2 else ""
+    ks = [int(k) for k in (args.concurrent or ("1,2,4" if gpu else cpu_ks)).split(",") if k]
+    args.threads = args.threads or (torch.get_num_threads() if gpu else 1)
     base = {"device": str(device), "batch_size": args.batch_size, "warmup_batches": args.warmup_batches,
             "threads": args.threads, "augment": bninit_augment(), "repeats": args.repeats,
             "train_images": args.train_images or (20480 if gpu else 1024),
