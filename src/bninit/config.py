@@ -83,7 +83,8 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
             else:
                 raise ValueError
         except (TypeError, ValueError):
-            raise UserError(f"{key}={value!r} is not a valid {kind.__name__}") from None
+            allowed = " (true or false)" if kind is bool else ""
+            raise UserError(f"{key}={value!r} is not a valid {kind.__name__}{allowed}") from None
     return out
 
 
