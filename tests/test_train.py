@@ -17,7 +17,7 @@ def without_timing(history):
 
 
 def test_two_epoch_run_writes_a_self_describing_result(make_cfg):
-    cfg = make_cfg("seed=3")
+    cfg = make_cfg("seed=3", "eval_test=every_epoch")  # test accuracy in every epoch's history
     result = run(cfg)
     out = run_dir(cfg)
     on_disk = json.loads((out / "result.json").read_text())

@@ -7,6 +7,8 @@ from typing import Any
 from bninit.errors import UserError
 
 INPUT_NORMS = ("bn", "fixed", "offline")
+PRECISIONS = ("fp32", "bf16", "fp16")
+EVAL_TESTS = ("every_epoch", "at_best")
 
 # Keys that say where or on what a run executes, not what it computes: they do not enter the
 # run's identity (its directory), so a run can be resumed from another data/runs path or device.
@@ -31,6 +33,12 @@ class RunConfig:
     runs_dir: str = "runs"
     device: str = "auto"
     num_workers: int = 0
+    # The fast path (bninit.fastpath); defaults measured on CPU, see docs (Performance).
+    precision: str = "fp32"
+    channels_last: bool = True
+    compile: bool = False
+    deterministic: bool = True
+    eval_test: str = "at_best"
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -62,7 +70,11 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         kind = types[key]
         try:
-            if kind is int and not (isinstance(value, float) and not value.is_integer()):
+            if kind is bool:
+                if not isinstance(value, bool):
+                    raise ValueError
+                out[key] = value
+            elif kind is int and not (isinstance(value, float) and not value.is_integer()):
                 out[key] = int(value)
             elif kind is float:
                 out[key] = float(value)
@@ -71,7 +83,8 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
             else:
                 raise ValueError
         except (TypeError, ValueError):
-            raise UserError(f"{key}={value!r} is not a valid {kind.__name__}") from None
+            allowed = " (true or false)" if kind is bool else ""
+            raise UserError(f"{key}={value!r} is not a valid {kind.__name__}{allowed}") from None
     return out
 
 
@@ -97,6 +110,8 @@ def validate(cfg: RunConfig) -> RunConfig:
         ("num_workers", cfg.num_workers >= 0, "must be >= 0"),
         ("input_norm", cfg.input_norm in INPUT_NORMS, f"allowed: {', '.join(INPUT_NORMS)}"),
         ("device", _is_device(cfg.device), "allowed: auto, cpu, cuda, cuda:N"),
+        ("precision", cfg.precision in PRECISIONS, f"allowed: {', '.join(PRECISIONS)}"),
+        ("eval_test", cfg.eval_test in EVAL_TESTS, f"allowed: {', '.join(EVAL_TESTS)}"),
     ]
     for key, ok, allowed in checks:
         if not ok:
