@@ -119,6 +119,14 @@ def test_each_worker_claims_its_own_gpu(tmp_path, monkeypatch):
     assert workers.claim_gpu(3, tmp_path, fallback=7) == 7 % 3
 
 
+def test_runs_per_gpu_gives_each_gpu_that_many_workers(tmp_path, monkeypatch):
+    """Fake 2 GPUs with 2 slots each: four workers share them two by two (first slots first)."""
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    claims = [workers.claim_gpu(2, tmp_path, slots=2) for _ in range(4)]
+    assert claims == [0, 1, 0, 1]
+    assert workers.claim_gpu(2, tmp_path, fallback=5, slots=2) == 1
+
+
 def test_a_gpu_is_free_again_when_its_worker_exits(tmp_path):
     code = ("import sys; from pathlib import Path; from bninit.workers import claim_gpu; "
             f"print(claim_gpu(2, Path({str(tmp_path)!r})))")

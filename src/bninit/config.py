@@ -12,7 +12,7 @@ EVAL_TESTS = ("every_epoch", "at_best")
 
 # Keys that say where or on what a run executes, not what it computes: they do not enter the
 # run's identity (its directory), so a run can be resumed from another data/runs path or device.
-PLACEMENT_KEYS = ("data_dir", "runs_dir", "device", "num_workers")
+PLACEMENT_KEYS = ("data_dir", "runs_dir", "device", "num_workers", "runs_per_gpu")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class RunConfig:
     runs_dir: str = "runs"
     device: str = "auto"
     num_workers: int = 0
+    runs_per_gpu: int = 1
     # The fast path (bninit.fastpath); defaults measured on CPU, see docs (Performance).
     precision: str = "fp32"
     channels_last: bool = True
@@ -108,6 +109,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         ("batch_size", cfg.batch_size >= 2, "must be >= 2 (BN needs two samples)"),
         ("seed", cfg.seed >= 0, "must be >= 0"),
         ("num_workers", cfg.num_workers >= 0, "must be >= 0"),
+        ("runs_per_gpu", cfg.runs_per_gpu >= 1, "must be >= 1"),
         ("input_norm", cfg.input_norm in INPUT_NORMS, f"allowed: {', '.join(INPUT_NORMS)}"),
         ("device", _is_device(cfg.device), "allowed: auto, cpu, cuda, cuda:N"),
         ("precision", cfg.precision in PRECISIONS, f"allowed: {', '.join(PRECISIONS)}"),

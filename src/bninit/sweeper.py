@@ -203,7 +203,8 @@ def _placed(cfg: RunConfig, hydra_cfg) -> RunConfig:
 
     launcher = hydra_cfg.runtime.choices.get("hydra/launcher", "basic")
     settings = OmegaConf.to_container(hydra_cfg.launcher, resolve=True)
-    device, threads = place(cfg.device, launcher, settings, int(hydra_cfg.job.num))
+    device, threads = place(cfg.device, launcher, settings, int(hydra_cfg.job.num),
+                            cfg.runs_per_gpu)
     if threads is not None:
         torch.set_num_threads(threads)
     return dataclasses.replace(cfg, device=device)

@@ -2,9 +2,9 @@
 
 Hydra's joblib launcher starts n_jobs processes and assigns no device; submitit_local starts one
 process per job. On CPU the workers split the cores (threads = cores // workers). With several
-GPUs each worker process claims one GPU for its lifetime through a per-GPU file lock (flock: the
-kernel drops it when the process exits, so nothing goes stale); when every GPU is claimed the
-job number picks one.
+GPUs each worker process claims a GPU slot for its lifetime through a file lock per (GPU, slot)
+(flock: the kernel drops it when the process exits, so nothing goes stale); `runs_per_gpu` slots
+per GPU let k runs share one GPU; when every slot is claimed the job number picks a GPU.
 """
 
 import fcntl
@@ -41,14 +41,16 @@ def cpu_threads(workers: int, cores: int) -> int:
     return max(1, cores // max(1, workers))
 
 
-def claim_gpu(n_devices: int, lock_dir: Path, fallback: int = 0) -> int:
-    """Claim a free GPU index for this process (flock on lock_dir/gpu-<id>.lock); if every GPU
-    is held by another live process, `fallback % n_devices`."""
+def claim_gpu(n_devices: int, lock_dir: Path, fallback: int = 0, slots: int = 1) -> int:
+    """Claim a free GPU slot for this process (flock on lock_dir/gpu-<id>[-<slot>].lock; the GPUs'
+    first slots before any second one) and return its GPU index; if every slot is held by another
+    live process, `fallback % n_devices`."""
     visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
     ids = visible.split(",") if visible else [str(i) for i in range(n_devices)]
     lock_dir.mkdir(parents=True, exist_ok=True)
-    for index in range(n_devices):
-        handle = open(lock_dir / f"gpu-{ids[index] if index < len(ids) else index}.lock", "a")
+    for slot, index in ((s, i) for s in range(slots) for i in range(n_devices)):
+        name = f"gpu-{ids[index] if index < len(ids) else index}" + (f"-{slot}" if slot else "")
+        handle = open(lock_dir / f"{name}.lock", "a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -59,15 +61,16 @@ def claim_gpu(n_devices: int, lock_dir: Path, fallback: int = 0) -> int:
     return fallback % n_devices
 
 
-def worker_gpu(n_devices: int, job_num: int) -> int:
+def worker_gpu(n_devices: int, job_num: int, slots: int = 1) -> int:
     """This process's GPU: claimed once, then kept for every later job of the same worker."""
     lock_dir = Path(tempfile.gettempdir()) / f"bninit-gpus-{os.getuid()}-{platform.node()}"
     if str(lock_dir) not in _claimed:
-        _claimed[str(lock_dir)] = claim_gpu(n_devices, lock_dir, fallback=job_num)
+        _claimed[str(lock_dir)] = claim_gpu(n_devices, lock_dir, fallback=job_num, slots=slots)
     return _claimed[str(lock_dir)]
 
 
-def place(device: str, launcher: str, launcher_cfg: dict, job_num: int) -> tuple[str, int | None]:
+def place(device: str, launcher: str, launcher_cfg: dict, job_num: int,
+          runs_per_gpu: int = 1) -> tuple[str, int | None]:
     """(device, torch threads or None) for one job of a multirun."""
     import torch
 
@@ -76,5 +79,5 @@ def place(device: str, launcher: str, launcher_cfg: dict, job_num: int) -> tuple
         cores = cpu_cores()
         threads = cpu_threads(parallel_workers(launcher, launcher_cfg, cores), cores)
     if device == "auto" and torch.cuda.is_available() and torch.cuda.device_count() > 1:
-        device = f"cuda:{worker_gpu(torch.cuda.device_count(), job_num)}"
+        device = f"cuda:{worker_gpu(torch.cuda.device_count(), job_num, runs_per_gpu)}"
     return device, threads
