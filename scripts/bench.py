@@ -4,7 +4,7 @@
     python scripts/bench.py --device cuda    # GPU: resnet18 full width, every option, k = 1, 2, 4
 
 (a) "reference": written like the paper's code: CIFAR-shaped PIL images through torchvision
-    transforms (random crop + flip, ToTensor, Normalize), a DataLoader with num_workers=0, fp32
+    transforms (random horizontal flip, as the paper for CIFAR, ToTensor, Normalize), a DataLoader with num_workers=0, fp32
     NCHW, loss.item() every step, the test set evaluated every epoch (batch = training batch).
 (b) "bninit": bninit.train.train_epoch / bninit.train.accuracy themselves (the code a run uses),
     uint8 tensors on the device, with each fast-path option (bninit.fastpath) on and off.
@@ -32,7 +32,6 @@ import torch
 from torch import nn
 
 from bninit.config import RunConfig
-from bninit.data.batches import train_batches
 from bninit.fastpath import grad_scaler, prepare_model, resolve_fast_path, set_backend_flags
 from bninit.init import init_bn_scales, init_weights
 from bninit.models import ARCHS
@@ -111,16 +110,6 @@ def synthetic_data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
             torch.randint(0, 10, (n,), generator=g))
 
 
-def bninit_augment() -> str:
-    """The CIFAR augmentation bninit's batches support here ('crop_flip' once it exists)."""
-    x, y = torch.zeros(2, 3, 32, 32, dtype=torch.uint8), torch.zeros(2, dtype=torch.long)
-    try:
-        next(train_batches(x, y, 2, torch.Generator(), "crop_flip"))
-        return "crop_flip"
-    except ValueError:
-        return "flip"
-
-
 # ---------------------------------------------------------------- one configuration (a worker)
 
 def measure_reference(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
@@ -139,8 +128,7 @@ def measure_reference(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
             return self.transform(Image.fromarray(self.images[i])), int(self.labels[i])
 
     normalize = [transforms.ToTensor(), transforms.Normalize(MEAN, STD)]
-    train_tf = transforms.Compose([transforms.RandomCrop(32, padding=4),
-                                   transforms.RandomHorizontalFlip(), *normalize])
+    train_tf = transforms.Compose([transforms.RandomHorizontalFlip(), *normalize])  # the paper's CIFAR aug
     train = DataLoader(PILImages(x, y, train_tf), batch_size=spec["batch_size"], shuffle=True,
                        num_workers=0)
     test = DataLoader(PILImages(xe, ye, transforms.Compose(normalize)),
@@ -351,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     ks = [int(k) for k in (args.concurrent or ("1,2,4" if gpu else cpu_ks)).split(",") if k]
     args.threads = args.threads or (torch.get_num_threads() if gpu else 1)
     base = {"device": str(device), "batch_size": args.batch_size, "warmup_batches": args.warmup_batches,
-            "threads": args.threads, "augment": bninit_augment(), "repeats": args.repeats,
+            "threads": args.threads, "augment": "flip", "repeats": args.repeats,
             "train_images": args.train_images or (20480 if gpu else 1024),
             "eval_images": args.eval_images or (10240 if gpu else 2048)}
     defaults = RunConfig()
