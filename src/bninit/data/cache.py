@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from bninit.atomic import atomic_write
+from bninit.data import ImageData
 
 CACHE_DIR = "bninit-cache"
 FORMAT = "bninit-cache"
@@ -84,3 +85,10 @@ def cached(name: str, data_dir: str | Path,
     except OSError as err:  # a read-only data_dir still trains, just without the cache
         print(f"{name}: could not write the cache {path} ({err}); continuing without it", flush=True)
     return {"arrays": arrays, "num_classes": num_classes, "source": source}
+
+
+def image_data(record: dict, augment: str, image_size: int) -> ImageData:
+    """The ImageData a cache record holds (see bninit.data.ImageData for the fields)."""
+    a = record["arrays"]
+    return ImageData(a["train_x"], a["train_y"], a["test_x"], a["test_y"],
+                     num_classes=record["num_classes"], augment=augment, image_size=image_size)

@@ -18,7 +18,7 @@ from torchvision.datasets.utils import check_integrity, download_url
 
 from bninit.data import ImageData
 from bninit.data.archive import extract
-from bninit.data.cache import cached
+from bninit.data.cache import cached, image_data
 from bninit.errors import UserError
 
 CLASSES = {"cifar10": CIFAR10, "cifar100": CIFAR100}
@@ -43,9 +43,7 @@ def source_status(name: str, data_dir: str | Path) -> str | None:
 
 def load_cifar(name: str, data_dir: str) -> ImageData:
     record = cached(name, data_dir, lambda: build_cifar(name, data_dir))
-    a = record["arrays"]
-    return ImageData(a["train_x"], a["train_y"], a["test_x"], a["test_y"],
-                     num_classes=record["num_classes"], augment="flip", image_size=32)
+    return image_data(record, "flip", 32)
 
 
 def build_cifar(name: str, data_dir: str | Path) -> tuple[dict[str, torch.Tensor], int, str]:

@@ -9,7 +9,7 @@ import torch
 
 from bninit.data import ImageData
 from bninit.data.archive import extract
-from bninit.data.cache import cached
+from bninit.data.cache import cached, image_data
 from bninit.data.images import load_resized
 from bninit.errors import UserError
 
@@ -36,9 +36,7 @@ def source_status(data_dir: str | Path) -> str | None:
 
 def load_cub(data_dir: str) -> ImageData:
     record = cached(NAME, data_dir, lambda: build_cub(data_dir))
-    a = record["arrays"]
-    return ImageData(a["train_x"], a["train_y"], a["test_x"], a["test_y"],
-                     num_classes=record["num_classes"], augment="crop_flip", image_size=IMAGE_SIZE)
+    return image_data(record, "crop_flip", IMAGE_SIZE)
 
 
 def build_cub(data_dir: str | Path) -> tuple[dict[str, torch.Tensor], int, str]:
