@@ -9,7 +9,11 @@ if [ ! -x .venv/bin/python ]; then
     echo "setup: creating .venv with $($python --version)"
     "$python" -m venv .venv
 fi
-pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
+# (this machine's pip config names local package folders that may be absent: drop those warnings)
+pip() {
+    .venv/bin/python -m pip --disable-pip-version-check -q "$@" \
+        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
 if ! .venv/bin/python -c "import torch, torchvision" 2>/dev/null; then
     echo "setup: installing torch 2.14.1 + torchvision 0.29.1 (about a minute)"
     pip install torch==2.14.1 torchvision==0.29.1

@@ -135,12 +135,13 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     train_idx, val_idx = stratified_split(data.train_y.numpy())
     seed32 = md5_seed(cfg.seed)
     generator = seed_everything(seed32)
-    model = build_network(cfg, data, data.train_x[train_idx]).to(device)
+    x_train, y_train = data.train_x[train_idx], data.train_y[train_idx]  # one copy, then moved
+    model = build_network(cfg, data, x_train).to(device)
     forward = prepare_model(model, fast)  # the module to call; `model` holds the state
     optimizer = build_optimizer(model, cfg.lr, cfg.c, cfg.weight_decay, cfg.momentum)
     scheduler = build_scheduler(optimizer, cfg.epochs)
     scaler = grad_scaler(fast)
-    x_train, y_train = data.train_x[train_idx].to(device), data.train_y[train_idx].to(device)
+    x_train, y_train = x_train.to(device), y_train.to(device)
     x_val, y_val = data.train_x[val_idx].to(device), data.train_y[val_idx].to(device)
     x_test, y_test = data.test_x.to(device), data.test_y.to(device)
 
