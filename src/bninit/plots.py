@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import NullLocator  # noqa: E402
 
 from bninit.report import BASE, Report  # noqa: E402
 
@@ -85,6 +86,10 @@ def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path
         gammas = others["gamma"]
         if len(gammas) and gammas.max() / gammas.min() > 9:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_locator(NullLocator())  # ticks at the gammas studied, plain numbers
+        if len(gammas):
+            ticks = sorted(gammas.unique())
+            ax.set_xticks(ticks, [f"{g:g}" for g in ticks])
         ax.set_xlabel("BN-scale init γ")
     if cells["significant"].any():
         test = "Holm p" if report.holm else "p"
