@@ -41,7 +41,7 @@ def feature_size(model: nn.Module, arch: str, x: torch.Tensor) -> tuple[torch.Te
     return logits, sizes[0]
 
 
-@pytest.mark.parametrize(("arch", "bn"), arch_variant_cases())
+@pytest.mark.parametrize(("arch", "bn"), list(arch_variant_cases()))
 def test_every_arch_with_every_variant_in_both_forms(arch, bn):
     """CIFAR form (1 channel, like digits) and ImageNet form: every BN is the variant with scale
     gamma, the input shrinks as the form says, every parameter gets a gradient and sits in one
