@@ -108,3 +108,11 @@ def test_wheel_ships_the_config_tree_and_works_non_editable(tmp_path):
                           env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [str(site / "bninit" / "__init__.py"), "1.0"]
+
+
+@pytest.mark.parametrize("seeds, message", [("1,x", "seed='x' is not a valid int"),
+                                            ("1,-1", "seed=-1 is not allowed: must be >= 0")])
+def test_a_bad_value_in_a_multirun_stops_it_before_any_run(cli, tmp_path, seeds, message):
+    done = cli("train", "-m", f"seed={seeds}", "epochs=1")
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "runs" / "digits").exists()

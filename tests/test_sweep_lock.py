@@ -148,3 +148,18 @@ def test_place_gives_a_worker_a_gpu_and_its_share_of_the_cores(monkeypatch):
     assert workers.place("auto", "joblib", {"n_jobs": 2}, job_num=6)[0] == device  # kept per worker
     assert threads == max(1, workers.cpu_cores() // 2)
     assert workers.place("cpu", "basic", {}, job_num=0) == ("cpu", None)
+
+
+def test_a_damaged_lock_goes_stale_with_age_and_is_taken_over(tmp_path):
+    """An empty run.lock (a crash mid-write) blocks only while it is fresh."""
+    run = tmp_path / "seed=1"
+    run.mkdir()
+    (run / LOCK).write_text("")
+    assert is_live(read_lock(run))
+    old = os.path.getmtime(run / LOCK) - lock.STALE_AFTER_S - 10
+    os.utime(run / LOCK, (old, old))
+    assert not is_live(read_lock(run))
+    me = acquire(run)
+    assert me["pid"] == os.getpid() and read_lock(run)["pid"] == os.getpid()
+    release(run, me)
+    assert read_lock(run) is None

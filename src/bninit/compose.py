@@ -9,7 +9,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from bninit.config import RunConfig, from_composed
-from bninit.errors import UserError
+from bninit.errors import UserError, first_line
 
 CONFIG_MODULE = "bninit.conf"
 GROUPS = ("dataset", "arch", "bn")
@@ -23,7 +23,7 @@ def check_overrides(overrides: list[str]) -> None:
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except HydraException as err:
-        raise UserError(_first_line(err)) from None
+        raise UserError(first_line(err)) from None
     with _initialized():
         loader = GlobalHydra.instance().config_loader()
         defaults = compose(config_name="config")
@@ -49,7 +49,7 @@ def compose_config(overrides: list[str]) -> DictConfig:
         try:
             return compose(config_name="config", overrides=overrides)
         except (HydraException, OmegaConfBaseException) as err:
-            raise UserError(_first_line(err)) from None
+            raise UserError(first_line(err)) from None
 
 
 def to_run_config(cfg: DictConfig) -> RunConfig:
@@ -57,7 +57,7 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     try:
         values = OmegaConf.to_container(cfg, resolve=True)
     except OmegaConfBaseException as err:
-        raise UserError(_first_line(err)) from None
+        raise UserError(first_line(err)) from None
     values.pop("hydra", None)
     return from_composed(values)
 
@@ -76,7 +76,3 @@ def _initialized():
     GlobalHydra.instance().clear()
     return initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3")
 
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

@@ -36,13 +36,15 @@ def read_lock(directory: Path) -> dict | None:
     """The lock's owner record with its heartbeat age, or None when there is no lock."""
     path = Path(directory) / LOCK
     try:
-        info = json.loads(path.read_text())
-        info["age_s"] = time.time() - path.stat().st_mtime
-        return info
+        age = time.time() - path.stat().st_mtime
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):
-        return {"pid": None, "host": None, "slurm_job": None, "age_s": 0.0}
+    try:
+        return {**json.loads(path.read_text()), "age_s": age}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):  # damaged (e.g. empty after a crash): it goes stale with age
+        return {"pid": None, "host": None, "slurm_job": None, "age_s": age}
 
 
 def is_live(info: dict | None) -> bool:
@@ -85,6 +87,8 @@ def acquire(directory: Path) -> dict:
     try:
         with os.fdopen(fd, "w") as handle:
             json.dump(me, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         for _ in range(3):
             try:
                 os.link(tmp, path)  # fails if a lock exists: creation and content in one step

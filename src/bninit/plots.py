@@ -19,7 +19,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
+from bninit.atomic import atomic_write  # noqa: E402
 from bninit.report import BASE, Report  # noqa: E402
+from bninit.rundir import RESULT  # noqa: E402
 
 PANEL = (4.2, 3.4)
 
@@ -55,8 +57,7 @@ def _panels(lrs, title: str, ylabel: str):
 
 
 def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=120))
     plt.close(fig)
     return path
 
@@ -124,7 +125,7 @@ def plot_paired_differences(title: str, cells: pd.DataFrame, path: Path) -> Path
 
 
 def read_history(run_dir: str) -> list[dict] | None:
-    path = Path(run_dir) / "result.json"
+    path = Path(run_dir) / RESULT
     try:
         history = json.loads(path.read_text()).get("history") or []
     except (OSError, ValueError):

@@ -13,13 +13,11 @@ import numpy as np
 import pandas as pd
 
 from bninit import stats
+from bninit.collect import RESULT_COLUMNS
 from bninit.errors import UserError
 from bninit.paper import PAPER_TABLES, add_paper
 
-# Columns `bninit collect` writes about a run's outcome; every other column is a config column.
-RESULT_COLUMNS = ("seed", "md5_seed", "best_epoch", "best_val_acc", "test_acc_at_best_val",
-                  "final_test_acc", "epochs_done", "wall_time_s", "status", "bninit_version",
-                  "torch_version", "device", "cell", "run_dir")
+# RESULT_COLUMNS (from collect): a run's outcome; every other column is a config column.
 REQUIRED = ("dataset", "arch", "bn", "gamma", "c", "lr", "seed", "test_acc_at_best_val", "status")
 METRIC = "test_acc_at_best_val"
 ROW_KEYS = ("bn", "gamma", "c")  # a row of the paper's layout; its columns are the lr values

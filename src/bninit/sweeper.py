@@ -30,8 +30,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from bninit.atomic import write_text
 from bninit.collect import ERROR, run_row, run_status
-from bninit.config import RunConfig
-from bninit.errors import UserError
+from bninit.config import RunConfig, validate
+from bninit.errors import UserError, first_line
 from bninit.rundir import RESULT, run_dir, write_json
 from bninit.status import format_table, status_table
 from bninit.sweep import cell_key, expand_cells, job_overrides, seed_list
@@ -101,7 +101,7 @@ class CellSweeper(BasicSweeper):
                       if o.key_or_group not in PRESET_OVERRIDE_KEYS]
             user_jobs = self.split_arguments(parsed, None)[0]
         except HydraException as err:
-            raise UserError(_first_line(err)) from None
+            raise UserError(first_line(err)) from None
         jobs = job_overrides(expand_cells(self.cells), seed_list(self.seeds), user_jobs, self.name)
         composed: dict[tuple[str, ...], RunConfig] = {}
         configs = []
@@ -110,8 +110,7 @@ class CellSweeper(BasicSweeper):
             if key not in composed:
                 composed[key] = self._compose(job)
             seed = [o.split("=", 1)[1] for o in job if o.split("=", 1)[0] == "seed"]
-            cfg = composed[key]
-            configs.append(dataclasses.replace(cfg, seed=int(seed[-1])) if seed else cfg)
+            configs.append(_with_seed(composed[key], seed[-1]) if seed else composed[key])
         if len({run_dir(c) for c in configs}) != len(configs):
             raise UserError("two jobs of this sweep name the same run dir (a key the run dir ignores "
                             "is swept: data_dir, runs_dir, device or num_workers?)")
@@ -125,10 +124,19 @@ class CellSweeper(BasicSweeper):
         try:
             cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
         except (HydraException, OmegaConfBaseException) as err:
-            raise UserError(f"{' '.join(job)}: {_first_line(err)}") from None
+            raise UserError(f"{' '.join(job)}: {first_line(err)}") from None
         with _open(cfg):
             del cfg["hydra"]
         return to_run_config(cfg)
+
+
+def _with_seed(cfg: RunConfig, seed: str) -> RunConfig:
+    """The cell's config for one seed of the sweep, validated like any other config."""
+    try:
+        value = int(seed)
+    except ValueError:
+        raise UserError(f"seed={seed!r} is not a valid int") from None
+    return validate(dataclasses.replace(cfg, seed=value))
 
 
 def plan_frame(configs: list[RunConfig]) -> pd.DataFrame:
@@ -221,7 +229,3 @@ def _open(cfg: DictConfig):
 
     return open_dict(cfg)
 
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__

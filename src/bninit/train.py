@@ -32,6 +32,7 @@ from bninit.models import build_model
 from bninit.norms import NORM_LAYERS, InputBatchNorm2d, input_norm_layer, is_batchnorm
 from bninit.optim import build_optimizer, build_scheduler
 from bninit.rundir import (
+    CHECKPOINT,
     CONFIG,
     RESULT,
     load_checkpoint,
@@ -201,7 +202,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
         state["final_test_acc"] = state["history"][-1]["test_acc"]
     result = _result_record(cfg, state, seed32, device, out)
     write_json(out / RESULT, result)
-    (out / "checkpoint.pt").unlink(missing_ok=True)
+    (out / CHECKPOINT).unlink(missing_ok=True)
     say(f"done: test acc {result['test_acc_at_best_val']:.2f}% at best val epoch "
         f"{result['best_epoch']} (val {result['best_val_acc']:.2f}%), final test "
         f"{result['final_test_acc']:.2f}%, {result['wall_time_s']:.1f}s -> {out / RESULT}")
