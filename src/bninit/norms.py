@@ -11,6 +11,8 @@ names (`lam`, `w_v`, `w_b`), so they learn at the base lr without decay, and get
 in `reset_parameters`.
 """
 
+import abc
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -76,7 +78,7 @@ def is_batchnorm(module: nn.Module) -> bool:
     return isinstance(module, nn.modules.batchnorm._BatchNorm)
 
 
-class VariantBatchNorm2d(nn.BatchNorm2d):
+class VariantBatchNorm2d(nn.BatchNorm2d, abc.ABC):
     """BN whose output is y = a * xhat + b with a per-channel (a, b) the variant computes from
     its parameters (`scale_shift`); nn.BatchNorm2d itself is the variant a = gamma, b = beta."""
 
@@ -85,8 +87,9 @@ class VariantBatchNorm2d(nn.BatchNorm2d):
         if self.weight is None or self.bias is None:
             raise ValueError(f"{type(self).__name__} needs a scale and a shift (affine=True, bias=True)")
 
+    @abc.abstractmethod
     def scale_shift(self) -> tuple[torch.Tensor, torch.Tensor]:
-        raise NotImplementedError
+        """The per-channel (a, b) of y = a * xhat + b (a may also depend on the input: rbn/iebn)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.normalize(x, *self.scale_shift())
