@@ -98,12 +98,18 @@ def test_state_dict_round_trip_and_deterministic_eval(name):
     assert torch.equal(layer(x), layer(x))
 
 
-@pytest.mark.parametrize("name", VARIANTS)
-def test_variant_params_keep_their_init_and_bn_scales_get_gamma(name, make_cfg):
-    cfg = make_cfg(f"bn={name}")
+def initialised_resnet20(cfg):
+    """resnet20 built with cfg's BN variant, after the method's init step (weights, BN scales)."""
     model = build_model("resnet20", 10, 3, 32, NORM_LAYERS[cfg.bn])
     init_weights(model)
     init_bn_scales(model, cfg.gamma)
+    return model
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_variant_params_keep_their_init_and_bn_scales_get_gamma(name, make_cfg):
+    cfg = make_cfg(f"bn={name}")
+    model = initialised_resnet20(cfg)
     layers = [m for m in model.modules() if is_batchnorm(m)]
     assert layers and all(type(m) is NORM_LAYERS[name] for m in layers)
     for layer in layers:
@@ -116,9 +122,7 @@ def test_variant_params_keep_their_init_and_bn_scales_get_gamma(name, make_cfg):
 def test_initial_effective_scale_of_every_bn_is_as_configured(name, make_cfg):
     """y = s * xhat with s the configured scale (0.731 / 0.269 for rbn / iebn), no shift."""
     cfg = make_cfg(f"bn={name}")
-    model = build_model("resnet20", 10, 3, 32, NORM_LAYERS[cfg.bn])
-    init_weights(model)
-    init_bn_scales(model, cfg.gamma)
+    model = initialised_resnet20(cfg)
     for layer in (m for m in model.modules() if is_batchnorm(m)):
         x = sample_input().repeat(1, layer.num_features // 3 + 1, 1, 1)[:, : layer.num_features]
         mean, var = x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False)
