@@ -4,7 +4,7 @@ evaluation center crop; same seed -> same batches."""
 import pytest
 import torch
 
-from bninit.data.batches import center_crop, eval_batches, random_crop_flip, train_batches
+from bninit.data.batches import center_crop, crop_flip, eval_batches, hflip, train_batches
 
 
 def _images(n: int, side: int) -> torch.Tensor:
@@ -42,7 +42,7 @@ def test_crop_flip_covers_every_offset_and_flips_half():
     # one image whose pixel values encode their column: the crop's first column is its offset
     side, size, n = 10, 6, 4000
     columns = torch.arange(side, dtype=torch.uint8).expand(n, 1, side, side)
-    out = random_crop_flip(columns, size, torch.Generator().manual_seed(0))
+    [(out, _)] = _epoch(columns, torch.arange(n), 0, "crop_flip", size, batch_size=n)
     first, last = out[:, 0, 0, 0].long(), out[:, 0, 0, -1].long()
     flipped = first > last
     left = torch.where(flipped, last, first)
@@ -64,3 +64,43 @@ def test_eval_batches_center_crop_224_from_256_in_order():
 def test_unknown_augmentation_is_refused():
     with pytest.raises(ValueError, match="crop_flip"):
         _epoch(_images(4, 8), torch.arange(4), 0, "rotate", 8)
+
+
+def _batch_by_batch(x, y, batch_size, gen, augment, size):
+    """The plain loop: shuffle, then draw each batch's coins (and offsets) as the batch comes."""
+    for idx in torch.randperm(len(y), generator=gen).split(batch_size):
+        images = x[idx]
+        if augment == "flip":
+            images = hflip(images, torch.rand(len(idx), generator=gen) < 0.5)
+        elif augment == "crop_flip":
+            flip = torch.rand(len(idx), generator=gen) < 0.5
+            top = torch.randint(0, x.shape[-2] - size + 1, (len(idx),), generator=gen)
+            left = torch.randint(0, x.shape[-1] - size + 1, (len(idx),), generator=gen)
+            images = crop_flip(images, size, flip, top, left)
+        yield images.float(), y[idx]
+
+
+@pytest.mark.parametrize("augment,stored,size", [("crop_flip", 20, 16), ("flip", 12, 12), ("none", 8, 8)])
+def test_drawing_the_epoch_up_front_gives_the_batch_by_batch_numbers(augment, stored, size):
+    x, y = _images(23, stored), torch.arange(23)
+    expected = list(_batch_by_batch(x, y, 5, torch.Generator().manual_seed(4), augment, size))
+    got = _epoch(x, y, 4, augment, size, batch_size=5)
+    assert len(got) == len(expected) == 5
+    for (images, labels), (want_images, want_labels) in zip(got, expected, strict=True):
+        assert torch.equal(images, want_images) and torch.equal(labels, want_labels)
+
+
+@pytest.mark.parametrize("augment", ["flip", "crop_flip"])
+def test_the_random_numbers_reach_the_device_in_a_few_copies_per_epoch(augment, monkeypatch):
+    """No host->device copy per batch (each would make a GPU wait): the same number of .to()
+    calls for an epoch of 3 batches and one of 30."""
+    calls = []
+    to = torch.Tensor.to
+    monkeypatch.setattr(torch.Tensor, "to", lambda self, *a, **k: calls.append(1) or to(self, *a, **k))
+
+    def copies(n: int) -> int:
+        calls.clear()
+        _epoch(_images(n, 12), torch.arange(n), 0, augment, 8)
+        return len(calls)
+
+    assert copies(12) == copies(120) <= 4

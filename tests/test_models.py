@@ -149,3 +149,47 @@ def test_repvgg_fuse_refuses_input_dependent_scales(bn):
     model = trained_repvgg(bn, 32)
     with pytest.raises(ValueError, match="depends on each input"):
         model.fuse()
+
+
+def _resnet20_grads(channels_last: bool, shortcut=None) -> tuple[torch.Tensor, list, list]:
+    """Logits, parameter gradients and the layouts of the gradients reaching each block's output
+    for one backward pass of resnet20 (optionally with another shortcut function)."""
+    torch.manual_seed(0)
+    model = build_model("resnet20", 10, 3, 32, NORM_LAYERS["ours"])
+    init_weights(model)
+    init_bn_scales(model, 0.1)
+    if shortcut is not None:
+        for block in model.layers:
+            block.shortcut = shortcut.__get__(block)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    model.to(memory_format=layout)
+    layouts = []
+
+    def watch(module, inputs, out):
+        out.register_hook(lambda grad: layouts.append(grad.is_contiguous(memory_format=layout)))
+
+    for block in model.layers:
+        block.register_forward_hook(watch)
+    x = torch.randn(16, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    logits = model(x.contiguous(memory_format=layout))
+    nn.functional.cross_entropy(logits, torch.arange(16) % 10).backward()
+    return logits, [p.grad for p in model.parameters()], layouts
+
+
+def _slicing_shortcut(block, x):
+    """He et al.'s option A as usually written: strided slicing, then zero channels."""
+    if block.stride == 1 and block.pad == 0:
+        return x
+    x = x[:, :, ::block.stride, ::block.stride]
+    return nn.functional.pad(x, (0, 0, 0, 0, block.pad // 2, block.pad - block.pad // 2))
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_resnet20_keeps_the_layout_in_backward_with_the_slicing_numbers(channels_last):
+    """channels_last training's gradients stay channels_last through every block (a mixed layout
+    makes CPU kernels 10-25x slower), and the numbers are bitwise those of slicing."""
+    logits, grads, layouts = _resnet20_grads(channels_last)
+    sliced_logits, sliced_grads, _ = _resnet20_grads(channels_last, _slicing_shortcut)
+    assert torch.equal(logits, sliced_logits)
+    assert all(torch.equal(a, b) for a, b in zip(grads, sliced_grads, strict=True))
+    assert len(layouts) == 9 and all(layouts[1:])  # [0]: the last block's, from the pooled head

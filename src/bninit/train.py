@@ -27,6 +27,7 @@ from bninit.fastpath import (
     set_backend_flags,
     to_input,
 )
+from bninit.host_memory import keep_freed_memory
 from bninit.init import init_bn_scales, init_weights
 from bninit.models import build_model
 from bninit.norms import NORM_LAYERS, InputBatchNorm2d, input_norm_layer, is_batchnorm
@@ -132,6 +133,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     device = resolve_device(cfg.device)
     fast = resolve_fast_path(cfg, device)
     set_backend_flags(fast)
+    keep_freed_memory()  # CPU steps reuse freed activation memory instead of faulting it in
     data = load_dataset(cfg.dataset, cfg.data_dir)
     train_idx, val_idx = stratified_split(data.train_y.numpy())
     seed32 = md5_seed(cfg.seed)

@@ -19,18 +19,37 @@ def train_batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: 
     """One epoch of shuffled (float 0..255 images, labels) batches; the last batch may be short.
 
     `image_size` is the side the network sees (ImageData.image_size): the crop for "crop_flip".
+    The epoch's random numbers are drawn up front (in the order a batch-by-batch loop would draw
+    them) and reach the data's device in one copy each, so the loop never waits on the host.
     """
     if augment not in AUGMENTATIONS:
         raise ValueError(f"unknown augmentation {augment!r}; known: {', '.join(AUGMENTATIONS)}")
-    order = torch.randperm(len(y), generator=generator).to(x.device)
-    for start in range(0, len(y), batch_size):
-        idx = order[start:start + batch_size]
+    height, width = x.shape[-2:]
+    order = torch.randperm(len(y), generator=generator)
+    sizes = [len(idx) for idx in order.split(batch_size)]
+    draws = [batch_draws(n, augment, height, width, image_size, generator) for n in sizes]
+    order = order.to(x.device)
+    draws = {key: torch.cat([d[key] for d in draws]).to(x.device).split(sizes)
+             for key in (draws[0] if draws else ())}
+    for i, idx in enumerate(order.split(batch_size)):
         images = x[idx]
         if augment == "flip":
-            images = random_hflip(images, generator)
+            images = hflip(images, draws["flip"][i])
         elif augment == "crop_flip":
-            images = random_crop_flip(images, image_size, generator)
+            images = crop_flip(images, image_size, draws["flip"][i], draws["top"][i], draws["left"][i])
         yield images.float(), y[idx]
+
+
+def batch_draws(n: int, augment: str, height: int, width: int, size: int,
+                generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """One batch's random numbers for `augment` (CPU tensors): flip coins, crop offsets."""
+    if augment == "none":
+        return {}
+    draws = {"flip": torch.rand(n, generator=generator) < 0.5}
+    if augment == "crop_flip":
+        draws["top"] = torch.randint(0, height - size + 1, (n,), generator=generator)
+        draws["left"] = torch.randint(0, width - size + 1, (n,), generator=generator)
+    return draws
 
 
 def eval_batches(x: torch.Tensor, y: torch.Tensor, batch_size: int,
@@ -41,23 +60,19 @@ def eval_batches(x: torch.Tensor, y: torch.Tensor, batch_size: int,
         yield images.float(), y[start:start + batch_size]
 
 
-def random_hflip(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Mirror each image with probability 1/2 (the coin flips come from `generator`)."""
-    flip = (torch.rand(len(images), generator=generator) < 0.5).to(images.device)
+def hflip(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
+    """Mirror the images whose `flip` is true."""
     return torch.where(flip[:, None, None, None], images.flip(-1), images)
 
 
-def random_crop_flip(images: torch.Tensor, size: int, generator: torch.Generator) -> torch.Tensor:
-    """A random size x size window of each image (every position equally likely), mirrored with
-    probability 1/2: one gather, so it runs wherever `images` lives."""
-    n, _, height, width = images.shape
-    flip = torch.rand(n, generator=generator) < 0.5
-    top = torch.randint(0, height - size + 1, (n,), generator=generator)
-    left = torch.randint(0, width - size + 1, (n,), generator=generator)
-    steps = torch.arange(size)
+def crop_flip(images: torch.Tensor, size: int, flip: torch.Tensor, top: torch.Tensor,
+              left: torch.Tensor) -> torch.Tensor:
+    """The size x size window of each image at (top, left), mirrored where `flip` is true: one
+    gather, so it runs wherever `images` lives."""
+    steps = torch.arange(size, device=images.device)
     rows = top[:, None] + steps  # n x size
     cols = left[:, None] + torch.where(flip[:, None], size - 1 - steps, steps)
-    return _gather(images, rows.to(images.device), cols.to(images.device))
+    return _gather(images, rows, cols)
 
 
 def center_crop(images: torch.Tensor, size: int) -> torch.Tensor:

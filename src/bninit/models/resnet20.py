@@ -1,6 +1,12 @@
 """He et al.'s CIFAR ResNet-20: 3x3 stem, three stages of three basic blocks (16, 32, 64
 channels), global average pool, linear. Shortcuts that change shape use He et al.'s
-parameter-free option A (subsample + zero-pad the channels)."""
+parameter-free option A (subsample + zero-pad the channels).
+
+Written so that channels_last training stays channels_last in the backward pass too, up to the
+pooled head (a gradient in the other layout makes PyTorch's CPU elementwise kernels, e.g. ReLU's
+backward, 10-25x slower): the shortcut subsamples with a 1x1 average pool (the same values as
+x[:, :, ::2, ::2], whose backward returns NCHW), and the ReLUs work in place as torchvision's
+do. The numbers are bitwise those of the plain formulation (tested)."""
 
 import torch
 import torch.nn.functional as F
@@ -20,13 +26,13 @@ class BasicBlock(nn.Module):
     def shortcut(self, x: torch.Tensor) -> torch.Tensor:
         if self.stride == 1 and self.pad == 0:
             return x
-        x = x[:, :, :: self.stride, :: self.stride]
+        x = F.avg_pool2d(x, 1, self.stride)  # == x[:, :, ::stride, ::stride], layout-preserving
         return F.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.relu(self.bn1(self.conv1(x)), inplace=True)
         out = self.bn2(self.conv2(out))
-        return F.relu(out + self.shortcut(x))
+        return F.relu(out + self.shortcut(x), inplace=True)
 
 
 class ResNet20(nn.Module):
@@ -45,7 +51,7 @@ class ResNet20(nn.Module):
         self.fc = nn.Linear(in_planes, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn1(self.conv1(x)), inplace=True)
         x = self.layers(x)
         x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
         return self.fc(x)
