@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, help="CPU threads per run (cpu default 1: steadiest on a shared "
                    "machine; cuda default all cores)")
     p.add_argument("--concurrent", help="k values for concurrent runs (cpu default 2 where there are 2+ "
-                   "cores, cuda 1,2,4)")
+                   "cores, cuda 1,2,4; 0: none)")
     p.add_argument("--options", help="comma list of option rows to run (default all)")
     p.add_argument("--out", default="results/bench", help="folder for the JSON (default results/bench)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         wanted = args.options.split(",")
         options = [o for o in options if o[0] in wanted]
     cpu_ks = "2" if (os.cpu_count() or 1) >= 2 else ""
-    ks = [int(k) for k in (args.concurrent or ("1,2,4" if gpu else cpu_ks)).split(",") if k]
+    ks = [int(k) for k in (args.concurrent or ("1,2,4" if gpu else cpu_ks)).split(",") if k and int(k) > 0]
     args.threads = args.threads or (torch.get_num_threads() if gpu else 1)
     args.rounds = args.rounds or (1 if gpu else 2)
     base = {"device": str(device), "batch_size": args.batch_size, "warmup_batches": args.warmup_batches,

@@ -42,7 +42,7 @@ def test_bench_resnet18_is_torchvisions_with_the_cifar_stem():
 def test_bench_compares_both_loops_and_writes_the_table(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--archs", "resnet20", "--train-images", "128",
-         "--eval-images", "1024", "--warmup-batches", "1", "--repeats", "1", "--threads", "1",
+         "--eval-images", "1024", "--warmup-batches", "1", "--repeats", "1", "--rounds", "2", "--threads", "1",
          "--options", "none", "--concurrent", "2", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
@@ -56,4 +56,5 @@ def test_bench_compares_both_loops_and_writes_the_table(tmp_path):
     assert rows[1]["settings"]["eval_test"] == "at_best"  # the defaults' row
     for r in rows:
         assert r["train_ips"] > 0 and r["eval_ips"] > 0 and r["peak_mem_mib"] > 0
+        assert len(r["train_ips_per_round"]) == 2 and r["train_ips"] == max(r["train_ips_per_round"])
         assert r["cell_15_seeds_s"] == pytest.approx(15 / r["concurrent"] * r["run_180_epochs_s"], rel=0.3)
