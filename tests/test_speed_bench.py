@@ -42,8 +42,8 @@ def test_bench_resnet18_is_torchvisions_with_the_cifar_stem():
 def test_bench_compares_both_loops_and_writes_the_table(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--archs", "resnet20", "--train-images", "128",
-         "--eval-images", "1024", "--warmup-batches", "1", "--repeats", "1", "--rounds", "2", "--threads", "1",
-         "--options", "none", "--concurrent", "2", "--out", str(tmp_path)],
+         "--eval-images", "1024", "--warmup-batches", "1", "--repeats", "1", "--rounds", "2",
+         "--threads", "1", "--options", "none", "--concurrent", "2", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     assert "reference" in proc.stdout and "x ref" in proc.stdout
