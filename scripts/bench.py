@@ -336,8 +336,8 @@ def main(argv: list[str] | None = None) -> int:
                    "spells then cannot favour one loop; cuda 1)")
     p.add_argument("--threads", type=int, help="CPU threads per run (cpu default 1: steadiest on a shared "
                    "machine; cuda default all cores)")
-    p.add_argument("--concurrent", help="k values for concurrent runs (cpu default 2 where there are 2+ "
-                   "cores, cuda 1,2,4; 0: none)")
+    p.add_argument("--concurrent", type=k_values, help="k values for concurrent runs, a comma list (cpu "
+                   "default 2 where there are 2+ cores, cuda 1,2,4; 0: none)")
     p.add_argument("--options", help="comma list of option rows to run (default all)")
     p.add_argument("--out", default="results/bench", help="folder for the JSON (default results/bench)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -355,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.options:
         wanted = args.options.split(",")
         options = [o for o in options if o[0] in wanted]
-    cpu_ks = "2" if (os.cpu_count() or 1) >= 2 else ""
-    ks = [int(k) for k in (args.concurrent or ("1,2,4" if gpu else cpu_ks)).split(",") if k and int(k) > 0]
+    cpu_ks = [2] if (os.cpu_count() or 1) >= 2 else []
+    ks = [k for k in (args.concurrent if args.concurrent is not None else [1, 2, 4] if gpu else cpu_ks) if k]
     args.threads = args.threads or (torch.get_num_threads() if gpu else 1)
     args.rounds = args.rounds or (1 if gpu else 2)
     base = {"device": str(device), "batch_size": args.batch_size, "warmup_batches": args.warmup_batches,
@@ -408,6 +408,17 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {path}")
     return 0
+
+
+def k_values(text: str) -> list[int]:
+    """--concurrent's comma list of non-negative integers."""
+    try:
+        ks = [int(k) for k in text.split(",")]
+    except ValueError:
+        ks = [-1]
+    if any(k < 0 for k in ks):
+        raise argparse.ArgumentTypeError(f"'{text}': expected a comma list of whole numbers >= 0, e.g. 1,2,4")
+    return ks
 
 
 def describe(settings: dict) -> str:

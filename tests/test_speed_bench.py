@@ -58,3 +58,13 @@ def test_bench_compares_both_loops_and_writes_the_table(tmp_path):
         assert r["train_ips"] > 0 and r["eval_ips"] > 0 and r["peak_mem_mib"] > 0
         assert len(r["train_ips_per_round"]) == 2 and r["train_ips"] == max(r["train_ips_per_round"])
         assert r["cell_15_seeds_s"] == pytest.approx(15 / r["concurrent"] * r["run_180_epochs_s"], rel=0.3)
+
+
+def test_a_bad_concurrent_list_is_refused_in_one_line():
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--concurrent", "1,x"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "bench.py: error: argument --concurrent: '1,x': expected a comma list of whole numbers >= 0, "
+        "e.g. 1,2,4")
+    assert bench.k_values("0") == [0] and bench.k_values("1,2,4") == [1, 2, 4]

@@ -3,10 +3,11 @@
 glibc hands large freed blocks, and the free top of its heap, straight back to the OS, so a CPU
 training step page-faults its way through every activation tensor again, step after step
 (measured on resnet20, batch 128, 66 steps: ~750k minor page faults, ~220k with this setting,
-most of those from start-up; ~5% of the training time). Raising glibc's mmap and trim thresholds keeps the freed memory in the
-process for reuse: what PyTorch's caching allocator does on a GPU and jemalloc or tcmalloc (the
-allocators PyTorch's CPU performance guide recommends) do on a CPU. It changes no number a run
-computes. Memory the process has used stays with it until it exits.
+most of those from start-up; ~5% of the training time). Raising glibc's mmap and trim
+thresholds keeps the freed memory in the process for reuse: what PyTorch's caching allocator
+does on a GPU and jemalloc or tcmalloc (the allocators PyTorch's CPU performance guide
+recommends) do on a CPU. It changes no number a run computes. Memory the process has used stays
+with it until it exits.
 """
 
 import ctypes
