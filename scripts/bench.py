@@ -54,7 +54,7 @@ CPU_OPTIONS = [
     ("bf16", {"channels_last": False, "precision": "bf16"}),
     ("channels_last+bf16", {"channels_last": True, "precision": "bf16"}),
     # the default loop without bninit.host_memory's setting: what reusing freed memory gives
-    ("channels_last, malloc as is", {"channels_last": True, "keep_freed_memory": False}),
+    ("channels_last+malloc_as_is", {"channels_last": True, "keep_freed_memory": False}),
 ]
 GPU_OPTIONS = [
     ("plain", {"channels_last": False, "eval_test": "every_epoch"}),
@@ -172,7 +172,7 @@ def measure_reference(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
 
 
 def measure_bninit(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
-    cfg = RunConfig(**{k: v for k, v in spec["options"].items() if k != "keep_freed_memory"})
+    cfg = RunConfig(**spec["options"])
     fast = resolve_fast_path(cfg, device)
     set_backend_flags(fast)
     forward = prepare_model(model, fast)
@@ -220,8 +220,11 @@ def barrier(spec: dict) -> None:
 
 def worker(spec: dict) -> dict:
     torch.set_num_threads(spec["threads"])
-    if spec["loop"] == "bninit" and spec["options"].get("keep_freed_memory", True):
-        keep_freed_memory()  # as bninit.train.run does at the start of every run
+    if spec["loop"] == "bninit":  # "keep_freed_memory" is the bench's own switch, not a RunConfig key
+        options = dict(spec["options"])
+        if options.pop("keep_freed_memory", True):
+            keep_freed_memory()  # as bninit.train.run does at the start of every run
+        spec = {**spec, "options": options}
     device = torch.device(spec["device"])
     n_train = (spec["train_images"] // spec["batch_size"]) * spec["batch_size"]
     x, y = synthetic_data(n_train, seed=1)
@@ -412,13 +415,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def k_values(text: str) -> list[int]:
     """--concurrent's comma list of non-negative integers."""
-    try:
-        ks = [int(k) for k in text.split(",")]
-    except ValueError:
-        ks = [-1]
-    if any(k < 0 for k in ks):
+    parts = text.split(",")
+    if not all(part.strip().isdigit() for part in parts):
         raise argparse.ArgumentTypeError(f"'{text}': expected a comma list of whole numbers >= 0, e.g. 1,2,4")
-    return ks
+    return [int(part) for part in parts]
 
 
 def describe(settings: dict) -> str:
