@@ -45,6 +45,8 @@ def test_train_help_lists_groups_and_keys_with_defaults(cli):
     ("gamma=abc", "gamma='abc' is not a valid float"),
     ("input_norm=zscore", "input_norm='zscore' is not allowed: allowed: bn, fixed, offline"),
     ("device=tpu", "device='tpu' is not allowed"),
+    ("linear_init=xavier", "linear_init='xavier' is not allowed: allowed: paper, torch_default"),
+    ("augment=cutout", "augment='cutout' is not allowed: allowed: none, flip, crop_flip"),
     ("dataset=cifar10", "dataset 'cifar10' is missing: put the official cifar-10-python.tar.gz"),
 ])
 def test_bad_input_is_one_line_exit_2_and_leaves_no_run_dir(cli, tmp_path, override, message):

@@ -104,3 +104,51 @@ def test_the_random_numbers_reach_the_device_in_a_few_copies_per_epoch(augment, 
         return len(calls)
 
     assert copies(12) == copies(120) <= 4
+
+
+def _dataset(stored: int, image_size: int, augment: str = "flip"):
+    from bninit.data import ImageData
+
+    x = _images(6, stored) | 1  # no zero pixel in the images themselves
+    return ImageData(x, torch.arange(6), x, torch.arange(6), 6, augment, image_size)
+
+
+def test_crop_flip_on_cifar_sized_images_crops_32_from_4_pixel_zero_padding():
+    from bninit.data.augment import crop_padding, with_augment, zero_pad
+
+    data = with_augment(_dataset(32, 32), "crop_flip", "cifar10")
+    assert data.augment == "crop_flip" and crop_padding(data) == 4
+    padded = zero_pad(data.train_x, crop_padding(data))
+    assert padded.shape == (6, 3, 40, 40)
+    assert torch.equal(padded[:, :, 4:36, 4:36], data.train_x) and padded[:, :, :4].sum() == 0
+    crops = torch.cat([b[0] for b in _epoch(padded, data.train_y, 3, "crop_flip", 32, batch_size=6)])
+    assert crops.shape == (6, 3, 32, 32)
+    zero_rows = (crops == 0).all(dim=(1, 3)).sum(dim=1)  # padding that reached each crop, in rows
+    assert zero_rows.max() <= 4 and zero_rows.sum() > 0  # offsets 0..8: some crops show padding
+    val = next(eval_batches(data.train_x, data.train_y, 6, 32))[0]  # evaluation: unpadded
+    assert torch.equal(val, data.train_x.float())
+
+
+@pytest.mark.parametrize("augment", ["none", "flip"])
+def test_flip_and_none_need_no_padding(augment):
+    from bninit.data.augment import crop_padding, with_augment
+
+    assert crop_padding(with_augment(_dataset(32, 32), augment, "cifar10")) == 0
+    assert crop_padding(with_augment(_dataset(64, 56, "crop_flip"), "crop_flip", "cub200")) == 0
+
+
+def test_a_dataset_stored_larger_than_the_network_side_needs_crop_flip():
+    from bninit.data.augment import with_augment
+    from bninit.errors import UserError
+
+    with pytest.raises(UserError, match="augment=flip is not allowed for cub200: .* allowed: crop_flip"):
+        with_augment(_dataset(64, 56), "flip", "cub200")
+
+
+def test_augment_comes_from_the_dataset_and_names_another_cell(make_cfg):
+    from bninit.rundir import run_dir
+
+    assert make_cfg().augment == "none"  # digits: a mirrored digit is another digit
+    cifar = make_cfg("dataset=cifar10")
+    assert cifar.augment == "flip" and make_cfg("dataset=cub200").augment == "crop_flip"
+    assert run_dir(make_cfg("dataset=cifar10", "augment=crop_flip")).parent != run_dir(cifar).parent

@@ -9,6 +9,7 @@ from torch import nn
 from bninit.data.digits import load_digits
 from bninit.norms import InputBatchNorm2d, is_batchnorm
 from bninit.optim import ETA_MIN, build_optimizer, build_scheduler, param_groups
+from bninit.rundir import run_dir
 from bninit.train import build_network
 
 
@@ -55,9 +56,19 @@ def test_conv_and_linear_weights_follow_kaiming_and_biases_are_zero(make_cfg, di
     fan_in = big.weight[0].numel()
     assert big.weight.std().item() == pytest.approx(math.sqrt(2 / fan_in), rel=0.05)
     fc = model.net.fc
-    bound = 1 / math.sqrt(fc.in_features)  # kaiming_uniform(a=sqrt(5)) bound
+    bound = math.sqrt(6 / fc.in_features)  # Kaiming uniform with the ReLU gain (the paper's code)
     assert fc.weight.abs().max().item() <= bound and fc.weight.abs().max().item() > 0.9 * bound
     assert torch.count_nonzero(fc.bias) == 0
+
+
+def test_linear_init_key_restores_pytorchs_default_and_names_another_cell(make_cfg, digits):
+    model, cfg = network(make_cfg, digits, "linear_init=torch_default")
+    fc = model.net.fc
+    bound = 1 / math.sqrt(fc.in_features)  # nn.Linear's own default
+    assert fc.weight.abs().max().item() <= bound and fc.weight.abs().max().item() > 0.9 * bound
+    paper_cfg = make_cfg()
+    assert paper_cfg.linear_init == "paper"
+    assert run_dir(cfg).parent != run_dir(paper_cfg).parent
 
 
 @pytest.mark.parametrize("overrides, c", [((), 100.0), (("bn=base",), 1.0), (("c=10", "lr=0.05"), 10.0)])

@@ -1,6 +1,8 @@
 """The architectures (arch=): every arch x every BN variant in both forms, parameter counts against
 torchvision's own models, and RepVGG's fused inference network."""
 
+import math
+
 import pytest
 import torch
 import torchvision
@@ -193,3 +195,22 @@ def test_resnet20_keeps_the_layout_in_backward_with_the_slicing_numbers(channels
     assert torch.equal(logits, sliced_logits)
     assert all(torch.equal(a, b) for a, b in zip(grads, sliced_grads, strict=True))
     assert len(layouts) == 9 and all(layouts[1:])  # [0]: the last block's, from the pooled head
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+@pytest.mark.parametrize("linear_init, bound", [("paper", lambda n: math.sqrt(6 / n)),
+                                                ("torch_default", lambda n: 1 / math.sqrt(n))])
+def test_every_linear_weight_follows_the_chosen_init(arch, linear_init, bound):
+    torch.manual_seed(0)
+    model = build_model(arch, 100, 3, 32, NORM_LAYERS["ours"])
+    init_weights(model, linear_init)
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert linears, f"{arch} has no linear layer"
+    for layer in linears:
+        fan_in, b = layer.in_features, bound(layer.in_features)
+        assert layer.weight.abs().max().item() <= b
+        if layer.weight.numel() >= 10_000:  # enough samples: U(-b, b) has std b / sqrt(3)
+            assert layer.weight.max().item() > 0.99 * b and layer.weight.min().item() < -0.99 * b
+            assert layer.weight.std().item() == pytest.approx(b / math.sqrt(3), rel=0.05)
+            if linear_init == "paper":
+                assert layer.weight.std().item() == pytest.approx(math.sqrt(2 / fan_in), rel=0.05)

@@ -19,7 +19,7 @@ from bninit.sweep import (
 PAPER = pd.read_csv(resources.files("bninit").joinpath("paper_tables.csv"))
 TABLES = {"table1a": "1a", "table1b": "1b", "table2a": "2a", "table2b": "2b"}
 RUN_COUNTS = {"table1a": 360, "table1b": 360, "table2a": 720, "table2b": 720, "alt": 990,
-              "input_norm": 90, "demo": 60}
+              "input_norm": 90, "demo": 60, "strong_base": 30, "ablation": 360}
 
 
 def cells_of(name: str) -> list[dict]:
@@ -79,6 +79,24 @@ def test_input_norm_compares_the_three_normalizations_with_the_method():
     assert all(v == {"bn", "fixed", "offline"} for v in per_setting.values())
 
 
+def test_strong_base_is_base_and_ours_at_lr_0_1_with_random_crops():
+    cells = cells_of("strong_base")
+    assert as_grid(cells) == {("cifar10", "resnet18", "base", 1.0, 1.0, 0.1),
+                              ("cifar10", "resnet18", "ours", 0.1, 100.0, 0.1)}
+    assert all(c["augment"] == "crop_flip" for c in cells)
+
+
+def test_ablation_separates_the_init_from_the_lr_divisor_at_table1a_settings():
+    grid = as_grid(cells_of("ablation"))
+    table1a = as_grid(cells_of("table1a"))
+    gammas = {g for _, _, m, g, _, _ in table1a if m == "ours" and g < 1}
+    lrs = {lr for *_, lr in table1a}
+    assert {g[3:] for g in grid if g[2] == "ours" and g[4] == 1.0} == {(g, 1.0, lr) for g in gammas
+                                                                       for lr in lrs}
+    assert {g[3:] for g in grid if g[2] == "ours" and g[4] == 100.0} == {(1.0, 100.0, lr) for lr in lrs}
+    assert {g for g in grid if g[2] == "base"} == {g for g in table1a if g[2] == "base"}
+
+
 def test_demo_is_base_and_three_gammas_on_digits():
     assert as_grid(cells_of("demo")) == {
         ("digits", "resnet20", "base", 1.0, 1.0, 0.1),
@@ -122,7 +140,7 @@ def test_no_matching_cell_names_the_values():
 
 
 def test_unknown_preset_lists_them():
-    with pytest.raises(UserError, match="unknown preset 'table9'; known: alt, demo, input_norm, table1a"):
+    with pytest.raises(UserError, match="unknown preset 'table9'; known: ablation, alt, demo, input_norm"):
         load_preset("table9")
 
 

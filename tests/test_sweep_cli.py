@@ -68,7 +68,7 @@ def test_dry_run_counts_and_trains_nothing(tmp_path):
 def test_sweep_errors_are_one_line_exit_2(tmp_path):
     (tmp_path / "blocker").write_text("a file where a dir should be\n")
     for args, message in [
-        (("sweep", "table9"), "bninit sweep: error: unknown preset 'table9'; known: alt, demo, input_norm"),
+        (("sweep", "table9"), "bninit sweep: error: unknown preset 'table9'; known: ablation, alt, demo"),
         (("sweep", "demo", "gamm=0.1"), "bninit sweep: error: unknown config key 'gamm'"),
         (("sweep", "demo", "seeds=1", "epochs=1", "runs_dir=blocker/runs"),
          "bninit: error: runs_dir 'blocker/runs' is not writable"),

@@ -23,6 +23,8 @@ class RunConfig:
     gamma: float = 0.1
     c: float = 100.0
     input_norm: str = "bn"
+    linear_init: str = "paper"
+    augment: str = "none"  # the dataset's own (conf/dataset/*.yaml): digits none, CIFAR flip
     lr: float = 0.1
     momentum: float = 0.9
     weight_decay: float = 1e-4
@@ -92,6 +94,8 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
 def validate(cfg: RunConfig) -> RunConfig:
     """Check every value; raise UserError naming the bad value and what is allowed."""
     from bninit.data import DATASETS
+    from bninit.data.batches import AUGMENTATIONS
+    from bninit.init import LINEAR_INITS
     from bninit.models import ARCHS
     from bninit.norms import NORM_LAYERS
 
@@ -111,6 +115,8 @@ def validate(cfg: RunConfig) -> RunConfig:
         ("num_workers", cfg.num_workers >= 0, "must be >= 0"),
         ("runs_per_gpu", cfg.runs_per_gpu >= 1, "must be >= 1"),
         ("input_norm", cfg.input_norm in INPUT_NORMS, f"allowed: {', '.join(INPUT_NORMS)}"),
+        ("linear_init", cfg.linear_init in LINEAR_INITS, f"allowed: {', '.join(LINEAR_INITS)}"),
+        ("augment", cfg.augment in AUGMENTATIONS, f"allowed: {', '.join(AUGMENTATIONS)}"),
         ("device", _is_device(cfg.device), "allowed: auto, cpu, cuda, cuda:N"),
         ("precision", cfg.precision in PRECISIONS, f"allowed: {', '.join(PRECISIONS)}"),
         ("eval_test", cfg.eval_test in EVAL_TESTS, f"allowed: {', '.join(EVAL_TESTS)}"),

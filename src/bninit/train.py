@@ -14,6 +14,7 @@ from torch import nn
 import bninit
 from bninit.config import RunConfig
 from bninit.data import ImageData, load_dataset
+from bninit.data.augment import crop_padding, with_augment, zero_pad
 from bninit.data.batches import eval_batches, train_batches
 from bninit.data.split import stratified_split
 from bninit.errors import UserError
@@ -68,7 +69,7 @@ def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.
                       NORM_LAYERS[cfg.bn])
     model = nn.Sequential(OrderedDict(
         input_norm=input_norm_layer(cfg.input_norm, data.channels, train_x), net=net))
-    init_weights(model)
+    init_weights(model, cfg.linear_init)
     init_bn_scales(model, cfg.gamma)
     return model
 
@@ -134,12 +135,13 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     fast = resolve_fast_path(cfg, device)
     set_backend_flags(fast)
     keep_freed_memory()  # CPU steps reuse freed activation memory instead of faulting it in
-    data = load_dataset(cfg.dataset, cfg.data_dir)
+    data = with_augment(load_dataset(cfg.dataset, cfg.data_dir), cfg.augment, cfg.dataset)
     train_idx, val_idx = stratified_split(data.train_y.numpy())
     seed32 = md5_seed(cfg.seed)
     generator = seed_everything(seed32)
     x_train, y_train = data.train_x[train_idx], data.train_y[train_idx]  # one copy, then moved
     model = build_network(cfg, data, x_train).to(device)
+    x_train = zero_pad(x_train, crop_padding(data))  # after the offline statistics saw the images
     forward = prepare_model(model, fast)  # the module to call; `model` holds the state
     optimizer = build_optimizer(model, cfg.lr, cfg.c, cfg.weight_decay, cfg.momentum)
     scheduler = build_scheduler(optimizer, cfg.epochs)
