@@ -7,9 +7,9 @@
     transforms (random horizontal flip, as the paper for CIFAR, ToTensor, Normalize), a
     DataLoader with num_workers=0, fp32 NCHW, loss.item() every step, the test set evaluated
     every epoch (batch = training batch).
-(b) "bninit": bninit.train.train_epoch / bninit.train.accuracy themselves (the code a run uses),
-    uint8 tensors on the device, with each fast-path option (bninit.fastpath) on and off, in a
-    process that keeps freed memory (bninit.host_memory) as every bninit run does; one row
+(b) "bninit": bninit.run.train.train_epoch / bninit.run.train.accuracy themselves (the code a run uses),
+    uint8 tensors on the device, with each fast-path option (bninit.run.fastpath) on and off, in a
+    process that keeps freed memory (bninit.run.host_memory) as every bninit run does; one row
     leaves that out.
 
 Both train the same network (bninit's input BN + the architecture, initialised by bninit) on the
@@ -35,13 +35,14 @@ import torch
 from torch import nn
 
 from bninit.config import RunConfig
-from bninit.fastpath import grad_scaler, prepare_model, resolve_fast_path, set_backend_flags
-from bninit.host_memory import keep_freed_memory
-from bninit.init import init_bn_scales, init_weights
+from bninit.data.batches import train_batches
+from bninit.method.init import init_bn_scales, init_weights
+from bninit.method.norms import input_norm_layer
+from bninit.method.optim import build_optimizer
 from bninit.models import ARCHS
-from bninit.norms import input_norm_layer
-from bninit.optim import build_optimizer
-from bninit.train import EVAL_BATCH, accuracy, train_epoch
+from bninit.run.fastpath import FastPath
+from bninit.run.host_memory import keep_freed_memory
+from bninit.run.train import EVAL_BATCH, accuracy, train_epoch
 
 # The run a projection is for: CIFAR-10 with the paper's protocol (SPEC §3).
 CIFAR10 = {"train": 45_000, "val": 5_000, "test": 10_000, "epochs": 180, "seeds": 15}
@@ -53,7 +54,7 @@ CPU_OPTIONS = [
     ("channels_last", {"channels_last": True}),
     ("bf16", {"channels_last": False, "precision": "bf16"}),
     ("channels_last+bf16", {"channels_last": True, "precision": "bf16"}),
-    # the default loop without bninit.host_memory's setting: what reusing freed memory gives
+    # the default loop without bninit.run.host_memory's setting: what reusing freed memory gives
     ("channels_last+malloc_as_is", {"channels_last": True, "keep_freed_memory": False}),
 ]
 GPU_OPTIONS = [
@@ -173,21 +174,23 @@ def measure_reference(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
 
 def measure_bninit(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
     cfg = RunConfig(**spec["options"])
-    fast = resolve_fast_path(cfg, device)
-    set_backend_flags(fast)
-    forward = prepare_model(model, fast)
+    fast = FastPath.for_run(cfg, device)
+    fast.set_backend_flags()
+    forward = fast.prepare(model)
     optimizer = build_optimizer(model, 0.1, 100.0, 1e-4, 0.9)
-    scaler = grad_scaler(fast)
+    scaler = fast.grad_scaler()
     generator = torch.Generator().manual_seed(0)
     augment = spec["augment"]
     warm = spec["warmup_batches"] * spec["batch_size"]
     size = x.shape[-1]  # CIFAR-shaped: the network sees the whole image
-    train_epoch(forward, optimizer, x[:warm], y[:warm], spec["batch_size"], generator, augment, size,
-                fast, scaler)
+    def batches(x, y):
+        return train_batches(x, y, spec["batch_size"], generator, augment, size)
+
+    train_epoch(forward, optimizer, batches(x[:warm], y[:warm]), fast, scaler)
     warm_eval = EVAL_BATCH.get(device.type, 256)
     accuracy(forward, xe[:warm_eval], ye[:warm_eval], size, fast)
-    train_ips = timed(lambda: train_epoch(forward, optimizer, x, y, spec["batch_size"], generator,
-                                          augment, size, fast, scaler), len(y), device, spec, wait=True)
+    train_ips = timed(lambda: train_epoch(forward, optimizer, batches(x, y), fast, scaler), len(y), device,
+                      spec, wait=True)
     return train_ips, timed(lambda: accuracy(forward, xe, ye, size, fast), len(ye), device, spec)
 
 
@@ -223,7 +226,7 @@ def worker(spec: dict) -> dict:
     if spec["loop"] == "bninit":  # "keep_freed_memory" is the bench's own switch, not a RunConfig key
         options = dict(spec["options"])
         if options.pop("keep_freed_memory", True):
-            keep_freed_memory()  # as bninit.train.run does at the start of every run
+            keep_freed_memory()  # as bninit.run.train.run does at the start of every run
         spec = {**spec, "options": options}
     device = torch.device(spec["device"])
     n_train = (spec["train_images"] // spec["batch_size"]) * spec["batch_size"]

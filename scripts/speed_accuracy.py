@@ -4,7 +4,7 @@
     python scripts/speed_accuracy.py             # 30 runs of 30 epochs; about 5-10 min on 2 cores
     python scripts/speed_accuracy.py --with-bf16 # and 15 more with precision=bf16
 
-Runs go through bninit.train.run (resumable, skipped when done) under --runs-dir; the summary is
+Runs go through bninit.run.train.run (resumable, skipped when done) under --runs-dir; the summary is
 printed as a markdown table and written to results/bench/accuracy-digits.json.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 from scipy import stats
 
-from bninit.compose import compose_run_config
-from bninit.train import run
+from bninit.run.train import run
+from bninit.sweep.compose import compose_run_config
 
 SETTINGS = {
     "reference (fp32, NCHW, every_epoch)": ["precision=fp32", "channels_last=false",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bninit.compose import compose_run_config
+from bninit.sweep.compose import compose_run_config
 
 BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bninit"
 

@@ -146,7 +146,7 @@ def test_a_dataset_stored_larger_than_the_network_side_needs_crop_flip():
 
 
 def test_augment_comes_from_the_dataset_and_names_another_cell(make_cfg):
-    from bninit.rundir import run_dir
+    from bninit.store.rundir import run_dir
 
     assert make_cfg().augment == "none"  # digits: a mirrored digit is another digit
     cifar = make_cfg("dataset=cifar10")

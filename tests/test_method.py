@@ -7,10 +7,10 @@ import torch
 from torch import nn
 
 from bninit.data.digits import load_digits
-from bninit.norms import InputBatchNorm2d, is_batchnorm
-from bninit.optim import ETA_MIN, build_optimizer, build_scheduler, param_groups
-from bninit.rundir import run_dir
-from bninit.train import build_network
+from bninit.method.norms import InputBatchNorm2d, is_batchnorm
+from bninit.method.optim import ETA_MIN, build_optimizer, build_scheduler, param_groups
+from bninit.run.train import build_network
+from bninit.store.rundir import run_dir
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_cosine_schedule_is_per_epoch_and_the_bn_scale_group_follows_it(make_cfg
 
 
 def test_offline_input_norm_uses_the_training_split_channel_statistics():
-    from bninit.norms import channel_stats, input_norm_layer
+    from bninit.method.norms import channel_stats, input_norm_layer
 
     images = torch.randint(0, 256, (1100, 3, 5, 5), dtype=torch.uint8)
     mean, std = channel_stats(images, chunk=256)

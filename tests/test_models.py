@@ -8,10 +8,10 @@ import torch
 import torchvision
 from torch import nn
 
-from bninit.init import init_bn_scales, init_weights
+from bninit.method.init import init_bn_scales, init_weights
+from bninit.method.norms import NORM_LAYERS, is_batchnorm
+from bninit.method.optim import param_groups
 from bninit.models import ARCHS, build_model
-from bninit.norms import NORM_LAYERS, is_batchnorm
-from bninit.optim import param_groups
 
 # The module whose output is the last feature map (before the global pool), and how much the
 # network shrinks its input in the CIFAR and the ImageNet form (SPEC §5).

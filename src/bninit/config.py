@@ -17,31 +17,38 @@ PLACEMENT_KEYS = ("data_dir", "runs_dir", "device", "num_workers", "runs_per_gpu
 
 @dataclass(frozen=True)
 class RunConfig:
+    """Every key of a run with its default: the one place they are written. Hydra uses this class
+    as the schema of conf/config.yaml; the groups conf/dataset, conf/arch and conf/bn set keys."""
+
+    # What is trained (config groups: dataset=, arch=, bn= select a file that sets these keys).
     dataset: str = "digits"
     arch: str = "resnet20"
-    bn: str = "ours"
+    bn: str = "ours"  # ours | base | a1 | a2 | rbn | rbn_minus | iebn | iebn_minus
+    # The method: every BN scale starts at gamma; BN scales learn at lr / c.
     gamma: float = 0.1
     c: float = 100.0
-    input_norm: str = "bn"
-    linear_init: str = "paper"
-    augment: str = "none"  # the dataset's own (conf/dataset/*.yaml): digits none, CIFAR flip
+    input_norm: str = "bn"  # bn (prepended BN, scale gamma*0.58) | fixed ((x-128)/128) | offline
+    linear_init: str = "paper"  # paper: U(+-sqrt(6/fan_in)) | torch_default: U(+-1/sqrt(fan_in))
+    augment: str = "none"  # none | flip | crop_flip; each dataset sets its own (CIFAR: flip)
+    # The protocol.
     lr: float = 0.1
     momentum: float = 0.9
     weight_decay: float = 1e-4
-    epochs: int = 30
-    batch_size: int = 64
-    seed: int = 1
+    epochs: int = 30  # digits 30, CIFAR / CUB / Cars 180 (set by the dataset)
+    batch_size: int = 64  # digits 64, CIFAR 128, CUB / Cars 64 (set by the dataset)
+    seed: int = 1  # run seed (the paper: 1..15), turned into a 32-bit seed by md5
+    # Where and on what (not part of the run's identity: PLACEMENT_KEYS).
     data_dir: str = "data"
     runs_dir: str = "runs"
-    device: str = "auto"
-    num_workers: int = 0
-    runs_per_gpu: int = 1
-    # The fast path (bninit.fastpath); defaults measured on CPU, see docs (Performance).
-    precision: str = "fp32"
-    channels_last: bool = True
-    compile: bool = False
-    deterministic: bool = True
-    eval_test: str = "at_best"
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    num_workers: int = 0  # recorded, unused: the data stays on the device as tensors
+    runs_per_gpu: int = 1  # sweeps: concurrent runs sharing one GPU
+    # Speed (bninit.run.fastpath): none of these changes what is measured beyond float noise.
+    precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast; BN statistics and the loss stay fp32)
+    channels_last: bool = True  # NHWC memory layout for convolutions
+    compile: bool = False  # torch.compile the model
+    deterministic: bool = True  # cudnn deterministic (as the paper); false: faster kernels
+    eval_test: str = "at_best"  # at_best: test the best-val weights once at the end | every_epoch
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -51,53 +58,22 @@ class RunConfig:
         return {k: v for k, v in self.to_dict().items() if k not in PLACEMENT_KEYS + ("seed",)}
 
 
-def from_composed(cfg: dict[str, Any]) -> RunConfig:
-    """Build a RunConfig from a composed Hydra config (as a resolved plain dict) and validate it.
-
-    The Hydra groups (`dataset`, `arch`, `bn`) arrive as dicts; their `name` is what we keep.
-    """
-    values = dict(cfg)
-    for group in ("dataset", "arch", "bn"):
-        if isinstance(values.get(group), dict):
-            values[group] = values[group]["name"]
+def from_composed(values: dict[str, Any]) -> RunConfig:
+    """The validated RunConfig of a composed config (a plain dict whose types the schema checked)."""
     known = {f.name for f in dataclasses.fields(RunConfig)}
     unknown = sorted(set(values) - known)
     if unknown:
         raise UserError(f"unknown config key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
-    return validate(RunConfig(**_coerce(values)))
-
-
-def _coerce(values: dict[str, Any]) -> dict[str, Any]:
-    types = {f.name: f.type for f in dataclasses.fields(RunConfig)}
-    out = {}
-    for key, value in values.items():
-        kind = types[key]
-        try:
-            if kind is bool:
-                if not isinstance(value, bool):
-                    raise ValueError
-                out[key] = value
-            elif kind is int and not (isinstance(value, float) and not value.is_integer()):
-                out[key] = int(value)
-            elif kind is float:
-                out[key] = float(value)
-            elif kind is str:
-                out[key] = str(value)
-            else:
-                raise ValueError
-        except (TypeError, ValueError):
-            allowed = " (true or false)" if kind is bool else ""
-            raise UserError(f"{key}={value!r} is not a valid {kind.__name__}{allowed}") from None
-    return out
+    return validate(RunConfig(**values))
 
 
 def validate(cfg: RunConfig) -> RunConfig:
     """Check every value; raise UserError naming the bad value and what is allowed."""
     from bninit.data import DATASETS
     from bninit.data.batches import AUGMENTATIONS
-    from bninit.init import LINEAR_INITS
+    from bninit.method.init import LINEAR_INITS
+    from bninit.method.norms import NORM_LAYERS
     from bninit.models import ARCHS
-    from bninit.norms import NORM_LAYERS
 
     for key, registry in (("dataset", DATASETS), ("arch", ARCHS), ("bn", NORM_LAYERS)):
         name = getattr(cfg, key)

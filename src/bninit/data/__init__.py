@@ -6,24 +6,8 @@ datasets are decoded once into a tensor cache under data_dir (bninit.data.cache)
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
-import torch
-
-
-@dataclass(frozen=True)
-class ImageData:
-    train_x: torch.Tensor  # uint8, N x C x H x W
-    train_y: torch.Tensor  # int64, N
-    test_x: torch.Tensor
-    test_y: torch.Tensor
-    num_classes: int
-    augment: str  # "none" | "flip" | "crop_flip" (see bninit.data.batches)
-    image_size: int  # the side the network sees (after any crop)
-
-    @property
-    def channels(self) -> int:
-        return self.train_x.shape[1]
+from bninit.data.image_data import ImageData
 
 
 def _digits(data_dir: str) -> ImageData:

@@ -11,7 +11,7 @@ import dataclasses
 import torch
 import torch.nn.functional as F
 
-from bninit.data import ImageData
+from bninit.data.image_data import ImageData
 from bninit.errors import UserError
 
 CROP_PADDING = 4

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from bninit.atomic import atomic_write
-from bninit.data import ImageData
+from bninit.data.image_data import ImageData
 
 CACHE_DIR = "bninit-cache"
 FORMAT = "bninit-cache"

@@ -9,9 +9,9 @@ from pathlib import Path
 import torch
 from torchvision.datasets import StanfordCars
 
-from bninit.data import ImageData
 from bninit.data.archive import extract
 from bninit.data.cache import cached, image_data
+from bninit.data.image_data import ImageData
 from bninit.data.images import load_resized
 from bninit.errors import UserError
 

@@ -16,9 +16,9 @@ import torch
 from torchvision.datasets import CIFAR10, CIFAR100
 from torchvision.datasets.utils import check_integrity, download_url
 
-from bninit.data import ImageData
 from bninit.data.archive import extract
 from bninit.data.cache import cached, image_data
+from bninit.data.image_data import ImageData
 from bninit.errors import UserError
 
 CLASSES = {"cifar10": CIFAR10, "cifar100": CIFAR100}

@@ -5,7 +5,7 @@ import torch
 from sklearn.datasets import load_digits as sklearn_digits
 from sklearn.model_selection import train_test_split
 
-from bninit.data import ImageData
+from bninit.data.image_data import ImageData
 from bninit.data.split import SPLIT_SEED
 
 TEST_FRACTION = 0.2

@@ -10,8 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from bninit.method.norms import eval_scale_shift
 from bninit.models.forms import cifar_form
-from bninit.norms import eval_scale_shift
 
 WIDTHS = (48, 48, 96, 192, 1280)
 DEPTHS = (1, 2, 4, 14, 1)

@@ -1,10 +1,10 @@
 """bninit's Hydra sweeper, where Hydra looks for plugins (the hydra_plugins namespace).
 
-The logic lives in bninit.sweeper; this subclass only gives it the module path Hydra requires
+The logic lives in bninit.sweep.sweeper; this subclass only gives it the module path Hydra requires
 (`hydra/sweeper=cells` instantiates hydra_plugins.bninit_sweeper.CellSweeper).
 """
 
-from bninit import sweeper
+from bninit.sweep import sweeper
 
 
 class CellSweeper(sweeper.CellSweeper):

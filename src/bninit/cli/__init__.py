@@ -1,0 +1,1 @@
+"""The `bninit` command: argument handling for each subcommand, nothing more."""

@@ -1,0 +1,116 @@
+"""The `bninit` command: `bninit <subcommand> [hydra overrides]`."""
+
+import sys
+
+from bninit.errors import UserError
+
+USAGE = """usage: bninit <subcommand> [KEY=VALUE ...]
+
+subcommands:
+  train     one training run (or a Hydra multirun with -m); `bninit train --help` lists every key
+            e.g. bninit train dataset=digits arch=resnet20 gamma=0.05 c=100 lr=0.1 seed=3
+            bninit train -m seed='range(1,16)' gamma=0.05,0.1 lr=0.1,0.01   (a Hydra multirun)
+  sweep     a paper preset (every cell x seeds 1..15, each run once) through a Hydra launcher
+            e.g. bninit sweep table1a --dry-run;  bninit sweep demo hydra/launcher=joblib
+  collect   one CSV row per run dir: bninit collect runs/ -o results/table1a.csv
+  status    done / running / failed / pending per cell, with an ETA: bninit status runs/
+  report    significance tables (Markdown, LaTeX, CSV) and plots from a collected CSV
+            bninit report CSV [--format markdown|latex|all] [--alpha 0.05] [--holm] [--paper 1a] [-o DIR]
+  demo      the offline study end to end (digits, 15 seeds: sweep, collect, report): minutes on a CPU
+  data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
+            bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
+
+Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
+skips it, re-running an interrupted one resumes it."""
+
+HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i",
+                    "--resolve", "--package", "-p", "--shell-completion", "-sc")
+
+
+def fail(err: UserError, subcommand: str) -> None:
+    print(f"bninit {subcommand}: error: {err}", file=sys.stderr)
+    sys.exit(err.exit_code)
+
+
+def train_main(args: list[str]) -> int:
+    if "-m" in args or "--multirun" in args:
+        from bninit.cli.sweep import multirun
+
+        return multirun("train", [a for a in args if a not in ("-m", "--multirun")])
+    if any(a in HYDRA_INFO_FLAGS or a.split("=")[0] in HYDRA_INFO_FLAGS for a in args):
+        from bninit.sweep.task import call_hydra_main
+
+        call_hydra_main("train", args)  # Hydra's own --help, --cfg job, ...
+        return 0
+    from bninit.sweep.compose import compose_run_config
+    from bninit.sweep.task import run_task
+
+    run_task(compose_run_config(args))  # the config composed once
+    return 0
+
+
+def demo_main(args: list[str]) -> int:
+    from bninit.cli.demo import demo_main as main
+
+    return main(args)
+
+
+def report_main(args: list[str]) -> int:
+    from bninit.report.analysis import report_cli
+
+    return report_cli(args)
+
+
+def data_main(args: list[str]) -> int:
+    from bninit.cli.data import data_main
+
+    return data_main(args)
+
+
+def sweep_main(args: list[str]) -> int:
+    from bninit.cli.sweep import sweep_main as main
+
+    return main(args)
+
+
+def collect_main(args: list[str]) -> int:
+    from bninit.cli.sweep import collect_main as main
+
+    return main(args)
+
+
+def status_main(args: list[str]) -> int:
+    from bninit.cli.sweep import status_main as main
+
+    return main(args)
+
+
+SUBCOMMANDS = {
+    "train": train_main,
+    "sweep": sweep_main,
+    "collect": collect_main,
+    "status": status_main,
+    "report": report_main,
+    "demo": demo_main,
+    "data": data_main,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    name, args = argv[0], argv[1:]
+    if name not in SUBCOMMANDS:
+        print(f"bninit: error: unknown subcommand '{name}'; known: {', '.join(SUBCOMMANDS)}",
+              file=sys.stderr)
+        return 2
+    try:
+        return SUBCOMMANDS[name](args)
+    except UserError as err:
+        fail(err, name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

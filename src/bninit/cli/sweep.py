@@ -1,0 +1,150 @@
+"""The sweep side of the command line: `train -m`, `sweep`, `collect`, `status`.
+
+A multirun is Hydra's own (`@hydra.main` with -m): argv is rebuilt without the subcommand, the
+preset joins as `+sweep=<name>` (its cells land in hydra.sweeper) and bninit.sweep.sweeper plans and
+launches. Afterwards the exit code says whether every run of the sweep finished.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from bninit.config import RunConfig
+from bninit.errors import UserError
+
+SWEEP_USAGE = """usage: bninit sweep <preset> [--dry-run] [seeds=N] [epochs=N] [KEY=VALUE ...]
+
+Runs every (cell, seed) of a paper preset once, through the Hydra launcher chosen with
+hydra/launcher= (basic: one after the other; joblib; submitit_local; submitit_slurm). Finished runs
+are skipped, interrupted ones resume. seeds=N runs seeds 1..N; KEY=VALUE overrides every run
+(a key the preset varies, e.g. lr=0.1, keeps only that value). --dry-run lists the runs per cell.
+At the end the sweep's runs are collected to runs_dir/<preset>.csv.
+
+presets: {presets}
+
+e.g. bninit sweep table1a --dry-run
+     bninit sweep demo hydra/launcher=joblib hydra.launcher.n_jobs=2
+     bninit sweep table2a hydra/launcher=submitit_slurm hydra.launcher.partition=gpu \\
+         hydra.launcher.gpus_per_node=1 hydra.launcher.timeout_min=1440 hydra.launcher.max_num_timeout=20"""
+
+
+def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
+    """Run bninit's Hydra task as a Hydra multirun; 1 if any run of it failed."""
+    from hydra.core.plugins import Plugins
+
+    from bninit.sweep.compose import check_overrides
+    from bninit.sweep.task import call_hydra_main
+    from hydra_plugins.bninit_sweeper import CellSweeper
+
+    check_overrides(overrides)
+    # Hydra finds plugins by scanning the hydra_plugins namespace, which an editable install's
+    # import hook hides from the scan: register ours through Hydra's public API instead.
+    Plugins.instance().register(CellSweeper)
+    try:
+        call_hydra_main(command, ["-m", *extra, *overrides])
+    except KeyboardInterrupt:
+        print("bninit: interrupted; run the same command again to resume (finished runs are "
+              "kept, interrupted ones continue from their last epoch)", file=sys.stderr)
+        return 130
+    return _outcome(overrides, extra)
+
+
+def _outcome(overrides: list[str], extra: list[str]) -> int:
+    """Exit code from the statuses of the runs the sweep listed (runs_dir/.hydra/<name>/runs.txt)."""
+    from bninit.store.collect import run_status
+    from bninit.store.rundir import RUNS_LIST
+
+    if any(o.startswith("hydra.sweeper.dry_run=") for o in extra):
+        return 0
+    runs_dir = _plain_value(overrides, "runs_dir")
+    name = _plain_value([o.removeprefix("+") for o in extra], "sweep") or "multirun"
+    listed = Path(runs_dir or RunConfig.runs_dir) / ".hydra" / name / RUNS_LIST
+    if not listed.exists():
+        return 0
+    statuses = [run_status(Path(line)) for line in listed.read_text().splitlines() if line]
+    failed = statuses.count("failed")
+    if failed:
+        print(f"bninit: {failed} of {len(statuses)} runs failed (their error.json says why); "
+              "run the same command again to retry them", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _plain_value(overrides: list[str], key: str) -> str | None:
+    values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
+    return values[-1] if values and "," not in values[-1] else None
+
+
+def sweep_main(args: list[str]) -> int:
+    from bninit.sweep.plan import check_preset, preset_names
+
+    if not args or "-h" in args or "--help" in args:
+        print(SWEEP_USAGE.format(presets=", ".join(preset_names())))
+        return 0 if args else 2
+    preset, rest = args[0], args[1:]
+    check_preset(preset)
+    # The preset's name also as a hydra override: jobs compose with the hydra overrides only, and
+    # their hydra.sweep.dir must be the sweep's (runs_dir/.hydra/<preset>), not the default's.
+    extra = [f"+sweep={preset}", f"hydra.sweeper.name={preset}"]
+    if "--dry-run" in rest:
+        extra.append("hydra.sweeper.dry_run=true")
+    overrides = []
+    for arg in rest:
+        if arg == "--dry-run":
+            continue
+        if arg.startswith("-"):
+            raise UserError(f"unknown option '{arg}'; known: --dry-run (see bninit sweep --help)")
+        if arg.split("=", 1)[0] == "seeds":
+            extra.append(f"hydra.sweeper.{arg}")
+        else:
+            overrides.append(arg)
+    return multirun("sweep", overrides, extra)
+
+
+def collect_main(args: list[str]) -> int:
+    from bninit.store.collect import collect_dir, counts, write_csv
+
+    parser = argparse.ArgumentParser(
+        prog="bninit collect", description="One CSV row per run dir under RUNS_DIR (done, running, "
+        "failed or interrupted), with its config, seed, accuracies, wall time and status.")
+    parser.add_argument("runs_dir", nargs="?", default="runs")
+    parser.add_argument("-o", "--output", help="CSV file to write (default: print the CSV)")
+    opts = _parse(parser, args, "collect")
+    frame = collect_dir(Path(opts.runs_dir))
+    if opts.output is None:
+        frame.to_csv(sys.stdout, index=False)
+        return 0
+    write_csv(frame, Path(opts.output))
+    found = ", ".join(f"{n} {s}" for s, n in counts(frame).items() if n)
+    print(f"collected {len(frame)} runs ({found or 'none'}) -> {opts.output}")
+    return 0
+
+
+def status_main(args: list[str]) -> int:
+    """`bninit status RUNS_DIR`: what is on disk; `bninit status <preset> [...]`: the preset's plan."""
+    from bninit.store.collect import collect_dir
+    from bninit.sweep.plan import preset_names
+    from bninit.sweep.status import format_table, status_table
+
+    if args and args[0] in ("-h", "--help"):
+        print("usage: bninit status [RUNS_DIR]       done / running / failed / pending per cell\n"
+              "       bninit status <preset> [KEY=VALUE ...]   the same for a preset's runs "
+              "(bninit sweep <preset> --dry-run)")
+        return 0
+    target = args[0] if args else "runs"
+    if not Path(target).is_dir() and target in preset_names():
+        return sweep_main([target, "--dry-run", *args[1:]])
+    if len(args) > 1:
+        raise UserError(f"unexpected argument '{args[1]}'; usage: bninit status [RUNS_DIR]")
+    frame = collect_dir(Path(target))
+    if frame.empty:
+        print(f"no runs under {target}")
+        return 0
+    print(format_table(status_table(frame)))
+    return 0
+
+
+def _parse(parser: argparse.ArgumentParser, args: list[str], name: str) -> argparse.Namespace:
+    known, unknown = parser.parse_known_args(args)
+    if unknown:
+        raise UserError(f"unexpected argument '{unknown[0]}'; see bninit {name} --help")
+    return known

@@ -1,0 +1,1 @@
+"""One run of the protocol: the training loop (train), its fast path (fastpath), host memory."""

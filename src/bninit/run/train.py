@@ -1,0 +1,254 @@
+"""One run of the protocol: train, pick the best-validation epoch, report its test accuracy.
+Resumable: a checkpoint after every epoch, result.json when finished."""
+
+import dataclasses
+import platform
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import bninit
+from bninit.config import RunConfig
+from bninit.data import load_dataset
+from bninit.data.augment import crop_padding, with_augment, zero_pad
+from bninit.data.batches import eval_batches, train_batches
+from bninit.data.image_data import ImageData
+from bninit.data.split import stratified_split
+from bninit.errors import UserError
+from bninit.method.init import init_bn_scales, init_weights
+from bninit.method.norms import NORM_LAYERS, InputBatchNorm2d, input_norm_layer, is_batchnorm
+from bninit.method.optim import build_optimizer, build_scheduler
+from bninit.models import build_model
+from bninit.run.fastpath import PLAIN, FastPath
+from bninit.run.host_memory import keep_freed_memory
+from bninit.seeds import md5_seed, rng_state, seed_everything, set_rng_state
+from bninit.store.rundir import (
+    CHECKPOINT,
+    CONFIG,
+    RESULT,
+    load_checkpoint,
+    read_result,
+    run_dir,
+    save_checkpoint,
+    write_json,
+    write_yaml,
+)
+
+# Evaluation batch per device type: large batches pay on a GPU; on CPU 1024 measured 2x slower
+# than 128-256 (cache).
+EVAL_BATCH = {"cpu": 256, "cuda": 1024}
+
+
+@dataclass
+class RunState:
+    """What a run has done so far: saved in its checkpoint after every epoch (with the model,
+    optimizer, scheduler, grad scaler and data-order RNG), restored on resume."""
+
+    epoch: int = 0
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    best_val_acc: float = -1.0
+    test_acc_at_best_val: float | None = 0.0
+    elapsed: float = 0.0
+    best_model: dict[str, torch.Tensor] | None = None  # the best-val weights (eval_test=at_best)
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"device={device}: no CUDA device is available here; use device=cpu")
+    return torch.device(device)
+
+
+def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.Module:
+    """The method's model: input normalization + the network with the chosen BN, initialised."""
+    net = build_model(cfg.arch, data.num_classes, data.channels, data.image_size,
+                      NORM_LAYERS[cfg.bn])
+    model = nn.Sequential(OrderedDict(
+        input_norm=input_norm_layer(cfg.input_norm, data.channels, train_x), net=net))
+    init_weights(model, cfg.linear_init)
+    init_bn_scales(model, cfg.gamma)
+    return model
+
+
+def bn_scale_stats(model: nn.Module) -> tuple[float, float]:
+    """Mean and std of every BN scale of the network (the input BN left out)."""
+    scales = [m.weight.detach().flatten() for m in model.modules()
+              if is_batchnorm(m) and m.affine and not isinstance(m, InputBatchNorm2d)]
+    values = torch.cat(scales).float()
+    return values.mean().item(), values.std().item()
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, image_size: int,
+             fast: FastPath = PLAIN) -> float:
+    model.eval()
+    correct = torch.zeros((), dtype=torch.long, device=y.device)
+    for images, labels in eval_batches(x, y, EVAL_BATCH.get(y.device.type, 256), image_size):
+        with fast.autocast():
+            logits = model(fast.to_input(images))
+        correct += (logits.argmax(dim=1) == labels).sum()
+    return 100.0 * correct.item() / len(y)
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
+                batches: Iterable[tuple[torch.Tensor, torch.Tensor]], fast: FastPath = PLAIN,
+                scaler: torch.amp.GradScaler | None = None) -> tuple[float, float]:
+    """One pass over `batches`; (mean loss, accuracy %), synced with the host once at the end."""
+    scaler = fast.grad_scaler() if scaler is None else scaler
+    model.train()
+    loss_sum, correct, seen = None, None, 0
+    for images, labels in batches:
+        with fast.autocast():
+            logits = model(fast.to_input(images))
+        loss = F.cross_entropy(logits.float(), labels)  # the loss in fp32 whatever the precision
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)  # fp16 only: checks for inf gradients (one host sync per step)
+        scaler.update()
+        if loss_sum is None:
+            loss_sum = torch.zeros((), device=labels.device)
+            correct = torch.zeros((), dtype=torch.long, device=labels.device)
+        loss_sum += loss.detach() * len(labels)
+        correct += (logits.argmax(dim=1) == labels).sum()
+        seen += len(labels)
+    return loss_sum.item() / seen, 100.0 * correct.item() / seen
+
+
+def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    """A detached copy of the model's weights and buffers (the best-val weights for at_best)."""
+    return {name: value.detach().clone() for name, value in model.state_dict().items()}
+
+
+def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
+    """Train (or resume, or skip) the run `cfg` names; return its result record.
+
+    `stop_after_epoch` stops once that many epochs are checkpointed (an interruption, for tests):
+    the returned record then has status "interrupted".
+    """
+    out = run_dir(cfg)
+    done = read_result(out)
+    if done is not None:
+        say(f"already done: {out} (test acc at best val {done['test_acc_at_best_val']:.2f}%)")
+        return done
+
+    # Data, model, optimizer: every random draw comes from the run's seed, in this order.
+    device = resolve_device(cfg.device)
+    fast = FastPath.for_run(cfg, device)
+    fast.set_backend_flags()
+    keep_freed_memory()  # CPU steps reuse freed activation memory instead of faulting it in
+    data = with_augment(load_dataset(cfg.dataset, cfg.data_dir), cfg.augment, cfg.dataset)
+    train_idx, val_idx = stratified_split(data.train_y.numpy())
+    seed32 = md5_seed(cfg.seed)
+    generator = seed_everything(seed32)  # the data order and augmentation draws
+    x_train, y_train = data.train_x[train_idx], data.train_y[train_idx]  # one copy, then moved
+    model = build_network(cfg, data, x_train).to(device)
+    x_train = zero_pad(x_train, crop_padding(data))  # after the offline statistics saw the images
+    forward = fast.prepare(model)  # the module to call; `model` holds the state
+    optimizer = build_optimizer(model, cfg.lr, cfg.c, cfg.weight_decay, cfg.momentum)
+    scheduler = build_scheduler(optimizer, cfg.epochs)
+    scaler = fast.grad_scaler()
+    x_train, y_train = x_train.to(device), y_train.to(device)
+    x_val, y_val = data.train_x[val_idx].to(device), data.train_y[val_idx].to(device)
+    x_test, y_test = data.test_x.to(device), data.test_y.to(device)
+
+    def evaluate(x: torch.Tensor, y: torch.Tensor) -> float:
+        return accuracy(forward, x, y, data.image_size, fast)
+
+    checkpoint = load_checkpoint(out)
+    if checkpoint is None:
+        state = RunState()
+        write_yaml(out / CONFIG, cfg.to_dict())
+        say(f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device})")
+    else:
+        model.load_state_dict(checkpoint.pop("model"))
+        optimizer.load_state_dict(checkpoint.pop("optimizer"))
+        scheduler.load_state_dict(checkpoint.pop("scheduler"))
+        scaler.load_state_dict(checkpoint.pop("scaler"))
+        set_rng_state(checkpoint.pop("rng"), generator)
+        state = RunState(**checkpoint)
+        say(f"resuming {out} after epoch {state.epoch}/{cfg.epochs}")
+
+    while state.epoch < cfg.epochs:
+        epoch, start = state.epoch + 1, time.perf_counter()
+        lr = optimizer.param_groups[-1]["lr"]
+        batches = train_batches(x_train, y_train, cfg.batch_size, generator, data.augment,
+                                data.image_size)
+        loss, train_acc = train_epoch(forward, optimizer, batches, fast, scaler)
+        scheduler.step()
+        val_acc = evaluate(x_val, y_val)
+        test_acc = evaluate(x_test, y_test) if cfg.eval_test == "every_epoch" else None
+        scale_mean, scale_std = bn_scale_stats(model)
+        if val_acc > state.best_val_acc:  # strictly better: the first epoch wins ties
+            state.best_epoch, state.best_val_acc, state.test_acc_at_best_val = epoch, val_acc, test_acc
+            if cfg.eval_test == "at_best":
+                state.best_model = snapshot(model)
+        seconds = time.perf_counter() - start
+        state.elapsed += seconds
+        state.epoch = epoch
+        state.history.append({
+            "epoch": epoch, "lr": lr, "train_loss": loss, "train_acc": train_acc,
+            "val_acc": val_acc, "test_acc": test_acc, "bn_scale_mean": scale_mean,
+            "bn_scale_std": scale_std, "seconds": seconds})
+        save_checkpoint(out, {**state.as_dict(), "model": model.state_dict(),
+                              "optimizer": optimizer.state_dict(),
+                              "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
+                              "rng": rng_state(generator)})
+        eta = state.elapsed / epoch * (cfg.epochs - epoch)
+        say(f"epoch {epoch:>3}/{cfg.epochs}  loss {loss:.4f}  val {val_acc:6.2f}%  "
+            f"best {state.best_val_acc:6.2f}% (ep {state.best_epoch})  "
+            f"{seconds:5.1f}s  ETA {eta:4.0f}s")
+        if stop_after_epoch is not None and epoch >= stop_after_epoch and epoch < cfg.epochs:
+            return {"status": "interrupted", "epoch": epoch, "run_dir": str(out)}
+
+    if cfg.eval_test == "at_best":  # the test set's two looks: the final and the best-val weights
+        start = time.perf_counter()
+        final_test_acc = evaluate(x_test, y_test)
+        model.load_state_dict(state.best_model)
+        state.test_acc_at_best_val = evaluate(x_test, y_test)
+        state.elapsed += time.perf_counter() - start
+    else:
+        final_test_acc = state.history[-1]["test_acc"]
+    result = _result_record(cfg, state, final_test_acc, seed32, device, out)
+    write_json(out / RESULT, result)
+    (out / CHECKPOINT).unlink(missing_ok=True)
+    say(f"done: test acc {result['test_acc_at_best_val']:.2f}% at best val epoch "
+        f"{result['best_epoch']} (val {result['best_val_acc']:.2f}%), final test "
+        f"{result['final_test_acc']:.2f}%, {result['wall_time_s']:.1f}s -> {out / RESULT}")
+    return result
+
+
+def _result_record(cfg: RunConfig, state: RunState, final_test_acc: float, seed32: int,
+                   device: torch.device, out: Path) -> dict:
+    return {
+        "status": "done",
+        "config": cfg.to_dict(),
+        "seed": cfg.seed,
+        "md5_seed": seed32,
+        "best_epoch": state.best_epoch,
+        "best_val_acc": state.best_val_acc,
+        "test_acc_at_best_val": state.test_acc_at_best_val,
+        "final_test_acc": final_test_acc,
+        "history": state.history,
+        "wall_time_s": state.elapsed,
+        "versions": {"bninit": bninit.__version__, "torch": torch.__version__,
+                     "numpy": np.__version__, "python": platform.python_version()},
+        "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+        "host": platform.node(),
+        "run_dir": str(out),
+    }

@@ -1,0 +1,159 @@
+"""Hydra at the edge of a sweep: the sweeper that plans every run of a study and hands the
+unfinished ones to the configured launcher (bninit.sweep.task is what each job runs).
+
+`hydra/sweeper=cells` (the default, conf/hydra/sweeper/cells.yaml) is Hydra's basic sweeper plus
+a list of cells and a seed axis (bninit.sweep.plan). Before launching it composes each cell once,
+derives every run's dir, prints where the study stands, writes the list of run dirs to
+<sweep dir>/runs.txt (the collect callback reads it) and launches only what is left to do, so a
+finished run costs no process, no job and no data loading. Hydra has no sweep resume: this is it.
+"""
+
+import dataclasses
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # the sweeper we extend
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.utils import JobStatus
+from hydra.errors import HydraException
+from hydra.plugins.sweeper import Sweeper
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from bninit.atomic import write_text
+from bninit.config import RunConfig, validate
+from bninit.errors import UserError, first_line
+from bninit.store.collect import run_row, run_status
+from bninit.store.rundir import RUNS_LIST, run_dir
+from bninit.sweep.compose import to_run_config
+from bninit.sweep.plan import cell_key, expand_cells, job_overrides, seed_list
+from bninit.sweep.status import format_table, status_table
+
+PRESET_OVERRIDE_KEYS = ("sweep",)
+
+
+class CellSweeper(BasicSweeper):
+    def __init__(self, max_batch_size: int | None = None, params: dict | None = None,
+                 name: str = "multirun", seeds: Any = None, cells: Any = (),
+                 dry_run: bool = False) -> None:
+        # BasicSweeper.__init__ calls super(BasicSweeper, self), which breaks once Hydra's plugin
+        # scan has re-executed its module; set its attributes here instead.
+        Sweeper.__init__(self)
+        self.overrides, self.batch_index = None, 0
+        self.max_batch_size, self.params = max_batch_size, dict(params or {})
+        self.hydra_context, self.config, self.launcher = None, None, None
+        self.name = name
+        self.seeds = OmegaConf.to_container(seeds) if OmegaConf.is_config(seeds) else seeds
+        self.cells = OmegaConf.to_container(cells) if OmegaConf.is_config(cells) else list(cells)
+        self.dry_run = dry_run
+
+    def sweep(self, arguments: list[str]) -> Any:
+        try:
+            jobs, configs = self.plan(arguments)
+        except UserError as err:
+            print(f"bninit: error: {err}", file=sys.stderr)
+            sys.exit(err.exit_code)
+        statuses = [run_status(run_dir(c)) or "pending" for c in configs]
+        print(f"{self.name}: {len(configs)} runs in {len({cell_key(j) for j in jobs})} cells; "
+              + ", ".join(f"{statuses.count(s)} {s}" for s in ("done", "running", "failed"))
+              + f", {len(configs) - sum(s in ('done', 'running', 'failed') for s in statuses)} pending",
+              flush=True)
+        if self.dry_run:
+            print(format_table(status_table(plan_frame(configs))))
+            return []
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        todo = [job for job, s in zip(jobs, statuses, strict=True) if s not in ("done", "running")]
+        if not todo:
+            print(f"{self.name}: nothing to run", flush=True)
+            return []
+        print(f"{self.name}: launching {len(todo)} runs "
+              f"({self.config.hydra.runtime.choices['hydra/launcher']} launcher)", flush=True)
+        size = self.max_batch_size or len(todo)
+        returns, failed, start = [], 0, time.perf_counter()
+        for first in range(0, len(todo), size):
+            results = self.launcher.launch(todo[first:first + size], initial_job_idx=first)
+            failed += sum(r.status == JobStatus.FAILED for r in results)
+            returns.append(results)
+        print(f"{self.name}: {len(todo) - failed} runs finished, {failed} failed "
+              f"in {time.perf_counter() - start:.1f}s", flush=True)
+        return returns
+
+    def plan(self, arguments: list[str]) -> tuple[list[list[str]], list[RunConfig]]:
+        """Every job's overrides and its RunConfig (one composition per cell, not per seed)."""
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        wanted = [f"{k}={v}" for k, v in self.params.items()] + list(arguments)
+        try:
+            parsed = [o for o in parser.parse_overrides(wanted)
+                      if o.key_or_group not in PRESET_OVERRIDE_KEYS]
+            user_jobs = self.split_arguments(parsed, None)[0]
+        except HydraException as err:
+            raise UserError(first_line(err)) from None
+        jobs = job_overrides(expand_cells(self.cells), seed_list(self.seeds), user_jobs, self.name)
+        composed: dict[tuple[str, ...], RunConfig] = {}
+        configs = []
+        for job in jobs:
+            key = cell_key(job)
+            if key not in composed:
+                composed[key] = self._compose(job)
+            seed = [o.split("=", 1)[1] for o in job if o.split("=", 1)[0] == "seed"]
+            configs.append(_with_seed(composed[key], seed[-1]) if seed else composed[key])
+        if len({run_dir(c) for c in configs}) != len(configs):
+            raise UserError("two jobs of this sweep name the same run dir (a key the run dir ignores "
+                            "is swept: data_dir, runs_dir, device or num_workers?)")
+        for runs_dir in {c.runs_dir for c in configs} if not self.dry_run else ():
+            check_writable(Path(runs_dir))
+        return jobs, configs
+
+    def _compose(self, job: list[str]) -> RunConfig:
+        try:
+            cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
+        except (HydraException, OmegaConfBaseException) as err:
+            raise UserError(f"{' '.join(job)}: {first_line(err)}") from None
+        with _open(cfg):
+            del cfg["hydra"]
+        return to_run_config(cfg)
+
+
+def _with_seed(cfg: RunConfig, seed: str) -> RunConfig:
+    """The cell's config for one seed of the sweep, validated like any other config."""
+    try:
+        value = int(seed)
+    except ValueError:
+        raise UserError(f"seed={seed!r} is not a valid int") from None
+    return validate(dataclasses.replace(cfg, seed=value))
+
+
+def plan_frame(configs: list[RunConfig]) -> pd.DataFrame:
+    """The planned runs as status rows: what exists on disk, 'pending' for the rest."""
+    rows = []
+    for cfg in configs:
+        directory = run_dir(cfg)
+        row = run_row(directory) if directory.exists() else None
+        if row is None:
+            row = {"status": "pending", "epochs_done": 0, "wall_time_s": None,
+                   "cell": directory.parent.name}
+        rows.append({**row, "dataset": cfg.dataset, "arch": cfg.arch, "epochs": cfg.epochs})
+    return pd.DataFrame(rows)
+
+
+def check_writable(runs_dir: Path) -> None:
+    """The runs dir exists (or can be made) and takes files; UserError otherwise."""
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=runs_dir):
+            pass
+    except OSError as err:
+        raise UserError(f"runs_dir '{runs_dir}' is not writable: {err.strerror}") from None
+
+
+def _open(cfg: DictConfig):
+    from omegaconf import open_dict
+
+    return open_dict(cfg)
+

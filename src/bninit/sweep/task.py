@@ -1,0 +1,109 @@
+"""The task of every launched job and of a single `bninit train`: Hydra's main function for bninit.
+
+Hydra (and submitit, which pickles it by name) calls `hydra_task`; it turns the job's composed
+config into a RunConfig, places the worker, locks the run dir, runs, and leaves error.json behind
+when the run raises.
+"""
+
+import dataclasses
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, OmegaConf
+
+from bninit.config import RunConfig
+from bninit.errors import UserError
+from bninit.store.rundir import ERROR, RESULT, run_dir, write_json
+from bninit.sweep.compose import to_run_config
+
+
+class RunFailed(Exception):
+    """A job's run raised; its message is in the run dir's error.json."""
+
+
+def run_task(cfg: RunConfig, multirun: bool = False) -> dict:
+    """The task of every job and of a single `bninit train`: lock the run dir, run, and leave
+    error.json behind when the run raises.
+
+    A finished run is skipped before anything else (no lock, no data). A run dir locked by a live
+    process is left to it (a multirun skips it; a single run stops with a one-line error). In a
+    multirun a bad value fails only its job (error.json, status failed).
+    """
+    from bninit.run.train import run
+    from bninit.store.lock import LockHeld, run_lock
+
+    out = run_dir(cfg)
+    if (out / RESULT).exists():
+        return run(cfg)
+    try:
+        with run_lock(out):
+            (out / ERROR).unlink(missing_ok=True)
+            try:
+                return run(cfg)
+            except UserError as err:
+                if not multirun:
+                    raise
+                write_error(out, cfg, err)
+                raise RunFailed(f"{out}: {err}") from None
+            except Exception as err:
+                write_error(out, cfg, err)
+                raise
+    except LockHeld as err:
+        if not multirun:
+            raise UserError(str(err)) from None
+        print(f"skipped: {err}", flush=True)
+        return {"status": "running", "run_dir": str(out)}
+
+
+@hydra.main(config_path="pkg://bninit.conf", config_name="config", version_base="1.3")
+def hydra_task(cfg: DictConfig) -> dict:
+    """What Hydra runs for each job of a multirun (and for `bninit train --help`/`--cfg`): the
+    job's RunConfig, placed on its worker's device and threads, then run_task. A user error is
+    one line and its exit code."""
+    try:
+        hydra_cfg = HydraConfig.get()
+        run_cfg = to_run_config(cfg)
+        multirun = hydra_cfg.mode == RunMode.MULTIRUN
+        if multirun and not (run_dir(run_cfg) / RESULT).exists():
+            run_cfg = _placed(run_cfg, hydra_cfg)
+        return run_task(run_cfg, multirun)
+    except UserError as err:
+        print(f"bninit train: error: {err}", file=sys.stderr)
+        sys.exit(err.exit_code)
+
+
+def call_hydra_main(command: str, args: list[str]) -> None:
+    """Run `hydra_task` through @hydra.main with `args` (multirun flags, --help, --cfg ...).
+
+    @hydra.main reads sys.argv, so the subcommand is taken off first: the one place bninit
+    touches sys.argv.
+    """
+    sys.argv = [f"bninit {command}", *args]
+    hydra_task()
+
+
+def _placed(cfg: RunConfig, hydra_cfg) -> RunConfig:
+    import torch
+
+    from bninit.sweep.placement import launcher_kind, place
+
+    settings = OmegaConf.to_container(hydra_cfg.launcher, resolve=True)
+    launcher = launcher_kind(settings.get("_target_"))
+    device, threads = place(cfg.device, launcher, settings, int(hydra_cfg.job.num),
+                            cfg.runs_per_gpu)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    return dataclasses.replace(cfg, device=device)
+
+
+def write_error(out: Path, cfg: RunConfig, err: BaseException) -> None:
+    write_json(out / ERROR, {
+        "error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc(),
+        "config": cfg.to_dict(), "host": platform.node(), "pid": os.getpid(), "time": time.time()})

@@ -1,0 +1,132 @@
+"""Real multiruns through the installed `bninit` on digits with tiny settings: the expected run
+dirs, each once; skip on rerun; kill + rerun = a clean sweep; joblib and submitit_local."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bninit.run.train import run
+from bninit.store.collect import find_run_dirs
+from bninit.store.rundir import run_dir
+from bninit.sweep.compose import compose_run_config
+
+BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bninit"
+
+pytestmark = pytest.mark.slow
+NUMBERS = ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc", "md5_seed")
+
+
+def bninit(*args, cwd, timeout=300):
+    """The installed command, one torch thread (as the in-process tests), like a user runs it."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run([BNINIT, *args], cwd=cwd, env=env, text=True, capture_output=True,
+                          timeout=timeout)
+
+
+def expected_dirs(root, *overrides_per_run):
+    return sorted(run_dir(compose_run_config([f"runs_dir={root}", *o])).resolve()
+                  for o in overrides_per_run)
+
+
+def test_train_multirun_runs_each_run_once_then_skips_them(tmp_path):
+    result = bninit("train", "-m", "seed=1,2", "gamma=0.1,0.5", "epochs=1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    runs = tmp_path / "runs"
+    want = expected_dirs(runs, *[[f"seed={s}", f"gamma={g}", "epochs=1"]
+                                 for s in (1, 2) for g in (0.1, 0.5)])
+    assert [d.resolve() for d in find_run_dirs(runs)] == want
+    assert all((d / "result.json").exists() for d in want)
+    csv = pd.read_csv(runs / "multirun.csv")
+    assert sorted(csv["run_dir"]) == [str(d) for d in want] and set(csv["status"]) == {"done"}
+    assert not (tmp_path / "multirun").exists() and not (tmp_path / "outputs").exists()
+    stamps = [(d / "result.json").stat().st_mtime_ns for d in want]
+
+    again = bninit("train", "-m", "seed=1,2", "gamma=0.1,0.5", "epochs=1", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "4 runs in 2 cells; 4 done" in again.stdout and "nothing to run" in again.stdout
+    assert "epoch" not in again.stdout
+    assert [(d / "result.json").stat().st_mtime_ns for d in want] == stamps
+
+
+def test_dry_run_counts_and_trains_nothing(tmp_path):
+    result = bninit("sweep", "demo", "--dry-run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "demo: 60 runs in 4 cells; 0 done, 0 running, 0 failed, 60 pending"
+    assert lines[-1].split()[:8] == ["total", "4", "cells", "0", "0", "0", "60", "?"]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_sweep_errors_are_one_line_exit_2(tmp_path):
+    (tmp_path / "blocker").write_text("a file where a dir should be\n")
+    for args, message in [
+        (("sweep", "table9"), "bninit sweep: error: unknown preset 'table9'; known: ablation, alt, demo"),
+        (("sweep", "demo", "gamm=0.1"), "bninit sweep: error: unknown config key 'gamm'"),
+        (("sweep", "demo", "seeds=1", "epochs=1", "runs_dir=blocker/runs"),
+         "bninit: error: runs_dir 'blocker/runs' is not writable"),
+    ]:
+        result = bninit(*args, cwd=tmp_path)
+        assert result.returncode == 2, (args, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(message), (args, lines)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_killed_sweep_rerun_finishes_with_a_clean_sweeps_numbers(tmp_path):
+    args = ("sweep", "demo", "seeds=2", "epochs=3", "gamma=0.5")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([BNINIT, *args], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    first = run_dir(compose_run_config([f"runs_dir={tmp_path / 'runs'}", "epochs=3", "gamma=0.5",
+                                        "seed=1"]))
+    deadline = time.monotonic() + 120
+    while not (first / "checkpoint.pt").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the worker dies mid-run, its lock stays behind
+    proc.wait()
+    assert (first / "run.lock").exists() and not (first / "result.json").exists()
+
+    rerun = bninit(*args, cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "resuming" in rerun.stdout
+    frame = pd.read_csv(tmp_path / "runs" / "demo.csv")
+    assert len(frame) == 2 and set(frame["status"]) == {"done"}
+
+    for seed in (1, 2):  # the clean sweep: the same runs, uninterrupted, in a fresh runs dir
+        cfg = compose_run_config([f"runs_dir={tmp_path / 'clean'}", "epochs=3", "gamma=0.5",
+                                  "bn=ours", f"seed={seed}"])
+        clean = run(cfg)
+        same_run = tmp_path / "runs" / run_dir(cfg).relative_to(tmp_path / "clean")
+        resumed = json.loads((same_run / "result.json").read_text())
+        assert {k: resumed[k] for k in NUMBERS} == {k: clean[k] for k in NUMBERS}
+        assert [h["val_acc"] for h in resumed["history"]] == [h["val_acc"] for h in clean["history"]]
+
+
+def test_joblib_two_workers_collect_every_run_once(tmp_path):
+    result = bninit("sweep", "demo", "seeds=2", "epochs=1", "gamma=0.1,0.5",
+                    "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "launching 4 runs (joblib launcher)" in result.stdout
+    frame = pd.read_csv(tmp_path / "runs" / "demo.csv")
+    assert len(frame) == 4 and frame["run_dir"].is_unique and set(frame["status"]) == {"done"}
+    assert sorted(zip(frame["gamma"], frame["seed"], strict=True)) == [
+        (0.1, 1), (0.1, 2), (0.5, 1), (0.5, 2)]
+    assert not list((tmp_path / "runs").rglob("run.lock"))
+    assert [p.name for p in (tmp_path / "runs" / ".hydra").iterdir()] == ["demo"]
+
+
+def test_submitit_local_runs_a_small_sweep(tmp_path):
+    result = bninit("sweep", "demo", "seeds=1", "epochs=1", "bn=base,ours", "gamma=1.0,0.5",
+                    "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "runs" / "demo.csv")
+    assert sorted(frame["bn"]) == ["base", "ours"] and set(frame["status"]) == {"done"}
+    assert list((tmp_path / "runs" / ".hydra" / "demo" / ".submitit").iterdir())

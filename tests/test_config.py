@@ -1,0 +1,70 @@
+"""The configuration: RunConfig is the one place keys, types and defaults are written (Hydra uses
+it as the schema), the conf/ groups agree with the registries, and launcher presets compose."""
+
+import dataclasses
+from importlib import resources
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from bninit.config import RunConfig
+from bninit.data import DATASETS
+from bninit.errors import UserError
+from bninit.method.norms import NORM_LAYERS
+from bninit.models import ARCHS
+from bninit.sweep.compose import CONFIG_MODULE, compose_config, compose_run_config
+from bninit.sweep.placement import launcher_kind
+
+REGISTRIES = {"dataset": DATASETS, "arch": ARCHS, "bn": NORM_LAYERS}
+
+
+def group_files(group: str) -> set[str]:
+    folder = resources.files("bninit.conf").joinpath(group)
+    return {p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml")}
+
+
+@pytest.mark.parametrize("group", sorted(REGISTRIES))
+def test_every_conf_group_entry_is_in_its_registry_and_back(group):
+    assert group_files(group) == set(REGISTRIES[group])
+
+
+@pytest.mark.parametrize("group", sorted(REGISTRIES))
+def test_each_group_file_selects_its_own_name(group):
+    for name in sorted(group_files(group)):
+        assert getattr(compose_run_config([f"{group}={name}"]), group) == name
+
+
+def test_defaults_come_from_runconfig_alone():
+    """With the default groups (digits, resnet20, ours), the composed config is RunConfig()."""
+    assert compose_run_config([]) == RunConfig()
+    assert list(compose_config([])) == [f.name for f in dataclasses.fields(RunConfig)]
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("epochs=2.5", "epochs=2.5 is not a valid int"),
+    ("channels_last=maybe", "channels_last='maybe' is not a valid bool (true or false)"),
+    ("lr=fast", "lr='fast' is not a valid float"),
+])
+def test_the_schema_checks_types_in_one_line(override, message):
+    with pytest.raises(UserError) as err:
+        compose_run_config([override])
+    assert str(err.value) == message
+
+
+def test_a_group_sets_keys_and_the_command_line_wins():
+    cfg = compose_run_config(["dataset=cifar10", "bn=base", "epochs=3"])
+    assert (cfg.dataset, cfg.augment, cfg.batch_size, cfg.epochs) == ("cifar10", "flip", 128, 3)
+    assert (cfg.bn, cfg.gamma, cfg.c) == ("base", 1.0, 1.0)
+
+
+@pytest.mark.parametrize(("preset", "kind", "n_jobs"), [("cpu", "joblib", -1), ("gpus", "joblib", None)])
+def test_launcher_presets_compose_to_a_known_launcher(preset, kind, n_jobs):
+    import torch
+
+    with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+        cfg = compose("config", overrides=[f"hydra/launcher={preset}", "runs_per_gpu=2"],
+                      return_hydra_config=True)
+    launcher = cfg.hydra.launcher
+    assert launcher_kind(launcher._target_) == kind
+    expected = n_jobs if n_jobs is not None else max(1, torch.cuda.device_count()) * 2
+    assert launcher.n_jobs == expected

@@ -1,0 +1,83 @@
+"""The package's layers: imports flow one way (cli -> sweep/report -> run -> store -> config ->
+method/models/data -> errors/seeds), with no cycle between modules, counting imports inside
+functions too. A new module is checked by being in a layer's folder."""
+
+import ast
+from pathlib import Path
+
+import bninit
+
+PACKAGE = Path(bninit.__file__).parent
+# Higher layers may import lower ones; a layer never imports one above it or beside it.
+LAYERS = {
+    "bninit.errors": 0, "bninit.seeds": 0, "bninit.atomic": 0,
+    "bninit.method": 1, "bninit.models": 1, "bninit.data": 1,
+    "bninit.config": 2,
+    "bninit.store": 3,
+    "bninit.run": 4,
+    "bninit.sweep": 5, "bninit.report": 5,
+    "bninit.cli": 6,
+}
+SAME_LAYER_OK = {frozenset({"bninit.method", "bninit.models"})}  # models take the method's norm layers
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every bninit module `path` imports, anywhere in the file."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("bninit.")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bninit"):
+            if node.module == "bninit":
+                found |= {f"bninit.{a.name}" for a in node.names}
+            else:
+                found.add(node.module)
+    return found
+
+
+def layer_of(name: str) -> str:
+    matches = [layer for layer in LAYERS if name == layer or name.startswith(layer + ".")]
+    assert matches, f"{name} is in no layer: put it in one of {', '.join(LAYERS)}"
+    return matches[0]
+
+
+def graph() -> dict[str, set[str]]:
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py") if "conf" not in p.parts}
+    modules.pop("bninit")  # the package root re-exports the public API; nothing imports through it
+    return {name: {i for i in imports_of(path) if i in modules} for name, path in modules.items()}
+
+
+def test_every_module_belongs_to_a_layer_and_imports_only_below_it():
+    upward = []
+    for name, imported in graph().items():
+        mine = layer_of(name)
+        for other in imported:
+            theirs = layer_of(other)
+            if theirs == mine or frozenset({mine, theirs}) in SAME_LAYER_OK:
+                continue
+            if LAYERS[theirs] >= LAYERS[mine]:
+                upward.append(f"{name} imports {other}")
+    assert not upward, "imports against the layers:\n" + "\n".join(sorted(upward))
+
+
+def test_no_import_cycle_between_modules():
+    edges, cycles = graph(), []
+
+    def visit(name: str, path: list[str]) -> None:
+        for other in sorted(edges[name]):
+            if other in path:
+                cycles.append(" -> ".join(path[path.index(other):] + [other]))
+            elif other not in done:
+                visit(other, path + [other])
+        done.add(name)
+
+    done: set[str] = set()
+    for name in sorted(edges):
+        if name not in done:
+            visit(name, [name])
+    assert not cycles, "import cycles:\n" + "\n".join(sorted(set(cycles)))

@@ -1,0 +1,39 @@
+"""Each BN variant trains end to end: one epoch of digits on resnet20 through `run`, as
+`bninit train bn=<variant> epochs=1` does, with the variant's own gamma and c."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from bninit.method.norms import NORM_LAYERS
+from bninit.run.train import run
+
+CONFIGURED = {"ours": (0.1, 100), "base": (1.0, 1), "a1": (0.1, 100), "a2": (0.1, 100), "rbn": (1.0, 1),
+              "iebn": (1.0, 1), "rbn_minus": (1.0, 1), "iebn_minus": (1.0, 1)}
+
+
+@pytest.mark.parametrize("bn", sorted(NORM_LAYERS))
+def test_one_epoch_of_digits_trains_with_each_variant(bn, make_cfg):
+    cfg = make_cfg(f"bn={bn}", "epochs=1")
+    assert (cfg.gamma, cfg.c) == CONFIGURED[bn]
+    result = run(cfg)
+    assert result["status"] == "done" and result["config"]["bn"] == bn
+    (epoch,) = result["history"]
+    assert epoch["train_loss"] < math.log(10), "one epoch should beat chance-level loss"
+    assert 0 <= result["test_acc_at_best_val"] <= 100
+    assert epoch["bn_scale_mean"] == pytest.approx(cfg.gamma, rel=0.5)
+    stored = json.loads((Path(result["run_dir"]) / "result.json").read_text())
+    assert stored["test_acc_at_best_val"] == result["test_acc_at_best_val"]
+
+
+def test_a_variant_run_resumes_to_the_uninterrupted_result(make_cfg, tmp_path):
+    """The variant's extra parameters (w_v, w_b) travel through the checkpoint like BN's own."""
+    whole = run(make_cfg("bn=rbn", "epochs=2"))
+    cfg = make_cfg("bn=rbn", "epochs=2", f"runs_dir={tmp_path / 'resumed'}")
+    assert run(cfg, stop_after_epoch=1)["status"] == "interrupted"
+    resumed = run(cfg)
+    for key in ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc"):
+        assert resumed[key] == whole[key], key
+    assert [h["train_loss"] for h in resumed["history"]] == [h["train_loss"] for h in whole["history"]]

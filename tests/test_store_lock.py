@@ -1,0 +1,110 @@
+"""One owner per run dir: a lock that names its owner, goes stale when the owner dies, and is
+taken over by exactly one newcomer."""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from bninit.store import lock
+from bninit.store.lock import LOCK, LockHeld, acquire, is_live, read_lock, release, run_lock
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def write_lock(directory, **owner):
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / LOCK).write_text(json.dumps({"host": platform.node(), "slurm_job": None, **owner}))
+
+
+def test_lock_names_its_owner_and_goes_away(tmp_path):
+    run = tmp_path / "run"
+    with run_lock(run):
+        info = read_lock(run)
+        assert info["pid"] == os.getpid() and info["host"] == platform.node()
+        assert is_live(info)
+    assert not (run / LOCK).exists()
+
+
+def test_a_live_owner_keeps_the_run(tmp_path):
+    run = tmp_path / "run"
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        write_lock(run, pid=sleeper.pid)
+        with pytest.raises(LockHeld, match=f"pid {sleeper.pid} on {platform.node()}"):
+            acquire(run)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_dead_owners_lock_is_taken_over(tmp_path):
+    run = tmp_path / "run"
+    write_lock(run, pid=dead_pid())
+    me = acquire(run)
+    assert read_lock(run)["pid"] == os.getpid()
+    release(run, me)
+    assert not (run / LOCK).exists()
+
+
+def test_a_lock_without_heartbeat_is_stale_on_any_host(tmp_path):
+    run = tmp_path / "run"
+    write_lock(run, pid=1, host="another-node")
+    assert is_live(read_lock(run))  # another host, fresh heartbeat: assume it runs
+    old = os.path.getmtime(run / LOCK) - lock.STALE_AFTER_S - 10
+    os.utime(run / LOCK, (old, old))
+    assert not is_live(read_lock(run))
+    release(run, acquire(run))
+
+
+def test_a_requeued_slurm_job_takes_its_own_lock_back(tmp_path, monkeypatch):
+    run = tmp_path / "run"
+    write_lock(run, pid=1, host="node-that-was-preempted", slurm_job="4242_3")
+    monkeypatch.setenv("SLURM_JOB_ID", "4242")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "3")
+    me = acquire(run)
+    assert read_lock(run)["slurm_job"] == "4242_3" and me["pid"] == os.getpid()
+
+
+def test_heartbeat_keeps_the_lock_fresh(tmp_path):
+    run = tmp_path / "run"
+    with run_lock(run, heartbeat_s=0.05):
+        old = os.path.getmtime(run / LOCK) - 100
+        os.utime(run / LOCK, (old, old))
+        import time
+
+        time.sleep(0.3)
+        assert read_lock(run)["age_s"] < 50
+
+
+def test_dirs_the_lock_made_are_removed_when_nothing_was_written(tmp_path):
+    run = tmp_path / "runs" / "digits" / "resnet20" / "cell" / "seed=1"
+    with pytest.raises(RuntimeError):
+        with run_lock(run):
+            raise RuntimeError("bad input")
+    assert not (tmp_path / "runs").exists()
+    with run_lock(run):
+        (run / "config.yaml").write_text("a: 1\n")
+    assert (run / "config.yaml").exists() and not (run / LOCK).exists()
+
+
+def test_a_damaged_lock_goes_stale_with_age_and_is_taken_over(tmp_path):
+    """An empty run.lock (a crash mid-write) blocks only while it is fresh."""
+    run = tmp_path / "seed=1"
+    run.mkdir()
+    (run / LOCK).write_text("")
+    assert is_live(read_lock(run))
+    old = os.path.getmtime(run / LOCK) - lock.STALE_AFTER_S - 10
+    os.utime(run / LOCK, (old, old))
+    assert not is_live(read_lock(run))
+    me = acquire(run)
+    assert me["pid"] == os.getpid() and read_lock(run)["pid"] == os.getpid()
+    release(run, me)
+    assert read_lock(run) is None
