@@ -44,6 +44,7 @@ from bninit.rundir import (
     write_yaml,
 )
 from bninit.seeds import md5_seed, rng_state, seed_everything, set_rng_state
+from bninit.threads import limit_threads
 
 # Evaluation batch per device type: large batches pay on a GPU; on CPU 1024 measured 2x slower
 # than 128-256 (cache), see docs (Performance).
@@ -130,6 +131,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
         say(f"already done: {out} (test acc at best val {done['test_acc_at_best_val']:.2f}%)")
         return done
 
+    threads = limit_threads()  # the CPUs this run was given (SLURM job, affinity mask), never more
     device = resolve_device(cfg.device)
     fast = resolve_fast_path(cfg, device)
     set_backend_flags(fast)
@@ -153,7 +155,8 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
         state = {"epoch": 0, "history": [], "best_epoch": 0, "best_val_acc": -1.0,
                  "test_acc_at_best_val": 0.0, "elapsed": 0.0, "best_model": None}
         write_yaml(out / CONFIG, cfg.to_dict())
-        say(f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device})")
+        say(f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device}), "
+            f"{threads} CPU threads")
     else:
         model.load_state_dict(state.pop("model"))
         optimizer.load_state_dict(state.pop("optimizer"))
@@ -202,7 +205,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
         state["elapsed"] += time.perf_counter() - start
     else:
         state["final_test_acc"] = state["history"][-1]["test_acc"]
-    result = _result_record(cfg, state, seed32, device, out)
+    result = {**_result_record(cfg, state, seed32, device, out), "cpu_threads": threads}
     write_json(out / RESULT, result)
     (out / CHECKPOINT).unlink(missing_ok=True)
     say(f"done: test acc {result['test_acc_at_best_val']:.2f}% at best val epoch "
