@@ -141,6 +141,12 @@ def job_logs(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def array_tasks(tmp_path: Path) -> list[str]:
+    """The SLURM array tasks submitted for the sweep (submitit's folder per task)."""
+    submitit_dir = tmp_path / "runs" / ".hydra" / "multirun" / ".submitit"
+    return sorted(p.name for p in submitit_dir.iterdir() if re.fullmatch(r"\d+_\d+", p.name))
+
+
 def check_verdict(tmp_path: Path, clean_results, epochs: int, seeds: list[int]) -> pd.DataFrame:
     """`bninit collect`: one done row per seed, each equal to the run trained without SLURM."""
     collected = subprocess.run(
@@ -164,6 +170,7 @@ def check_verdict(tmp_path: Path, clean_results, epochs: int, seeds: list[int]) 
 
 
 @pytest.mark.slurm
+@pytest.mark.slow
 def test_a_sweep_runs_each_run_once_quietly(slurm_cluster, tmp_path, clean_results):
     start = time.monotonic()
     done = subprocess.run(
@@ -183,6 +190,7 @@ def test_a_sweep_runs_each_run_once_quietly(slurm_cluster, tmp_path, clean_resul
 
 
 @pytest.mark.slurm
+@pytest.mark.slow
 def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, clean_results):
     epochs = 10
     sweep = start_sweep(tmp_path, sweep_args(epochs, "1,2"))
@@ -211,8 +219,9 @@ def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, cl
 
 
 @pytest.mark.slurm
+@pytest.mark.slow
 def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_results):
-    epochs = 60
+    epochs = 45
     start = time.monotonic()
     done = subprocess.run(
         sweep_args(
@@ -238,6 +247,7 @@ def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_
 
 
 @pytest.mark.slurm
+@pytest.mark.slow
 def test_a_killed_submitter_started_again_submits_nothing_twice(slurm_cluster, tmp_path, clean_results):
     epochs, args = 15, sweep_args(15, "1,2,3")
     first = start_sweep(tmp_path, args)
@@ -247,7 +257,7 @@ def test_a_killed_submitter_started_again_submits_nothing_twice(slurm_cluster, t
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # the submitting shell dies; its array goes on
         first.wait()
-    submitted = sorted(p.name for p in (tmp_path / "runs/.hydra/multirun/.submitit").iterdir())
+    submitted = array_tasks(tmp_path)
     assert len(submitted) == 3
 
     again = subprocess.run(args, cwd=tmp_path, env=bninit_env(), text=True, capture_output=True, timeout=300)
@@ -255,7 +265,7 @@ def test_a_killed_submitter_started_again_submits_nothing_twice(slurm_cluster, t
     assert again.returncode == 0, console
     assert re.search(r"[1-3] runs still queued or running in SLURM", console), console
     assert "launching" not in console
-    assert sorted(p.name for p in (tmp_path / "runs/.hydra/multirun/.submitit").iterdir()) == submitted
+    assert array_tasks(tmp_path) == submitted
     assert not any("resuming" in log for log in job_logs(tmp_path).values())  # left alone
     check_verdict(tmp_path, clean_results, epochs, [1, 2, 3])
     assert len(pd.read_csv(tmp_path / "runs" / "multirun.csv")) == 3

@@ -11,6 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from bninit.errors import UserError
+
 # squeue lists jobs until they end; these states mean the job will not run (again).
 ENDED = {
     "BOOT_FAIL",
@@ -38,12 +40,16 @@ def live_jobs(job_ids: set[str]) -> set[str]:
     """The ids among `job_ids` (e.g. "12_3" for an array task) that SLURM still holds."""
     if not job_ids:
         return set()
-    out = subprocess.run(
-        ["squeue", "-h", "-r", "-u", getpass.getuser(), "-o", "%i %T"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    try:
+        out = subprocess.run(
+            ["squeue", "-h", "-r", "-u", getpass.getuser(), "-o", "%i %T"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        detail = getattr(err, "stderr", None) or str(err)
+        raise UserError(f"squeue failed, cannot tell which jobs SLURM holds: {detail.strip()}") from None
     held = {
         line.split()[0]
         for line in out.splitlines()
