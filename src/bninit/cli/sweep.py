@@ -15,7 +15,7 @@ from bninit.errors import UserError
 SWEEP_USAGE = """usage: bninit sweep <preset> [--dry-run] [seeds=N] [epochs=N] [KEY=VALUE ...]
 
 Runs every (cell, seed) of a paper preset once, through the Hydra launcher chosen with
-hydra/launcher= (basic: one after the other; joblib; submitit_local; submitit_slurm). Finished runs
+hydra/launcher= (basic: one after the other; joblib; submitit_local; slurm). Finished runs
 are skipped, interrupted ones resume. seeds=N runs seeds 1..N; KEY=VALUE overrides every run
 (a key the preset varies, e.g. lr=0.1, keeps only that value). --dry-run lists the runs per cell.
 At the end the sweep's runs are collected to runs_dir/<preset>.csv.
@@ -24,8 +24,7 @@ presets: {presets}
 
 e.g. bninit sweep table1a --dry-run
      bninit sweep demo hydra/launcher=joblib hydra.launcher.n_jobs=2
-     bninit sweep table2a hydra/launcher=submitit_slurm hydra.launcher.partition=gpu \\
-         hydra.launcher.gpus_per_node=1 hydra.launcher.timeout_min=1440 hydra.launcher.max_num_timeout=20"""
+     bninit sweep table2a hydra/launcher=slurm hydra.launcher.partition=gpu  # the slurm preset"""
 
 
 def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:

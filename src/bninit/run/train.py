@@ -28,6 +28,7 @@ from bninit.method.optim import build_optimizer, build_scheduler
 from bninit.models import build_model
 from bninit.run.fastpath import PLAIN, FastPath
 from bninit.run.host_memory import keep_freed_memory
+from bninit.run.threads import limit_threads
 from bninit.seeds import md5_seed, rng_state, seed_everything, set_rng_state
 from bninit.store.rundir import (
     CHECKPOINT,
@@ -147,6 +148,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
         say(f"already done: {out} (test acc at best val {done['test_acc_at_best_val']:.2f}%)")
         return done
 
+    threads = limit_threads()  # the CPUs this run was given (SLURM job, affinity mask), never more
     # Data, model, optimizer: every random draw comes from the run's seed, in this order.
     device = resolve_device(cfg.device)
     fast = FastPath.for_run(cfg, device)
@@ -174,7 +176,8 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     if checkpoint is None:
         state = RunState()
         write_yaml(out / CONFIG, cfg.to_dict())
-        say(f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device})")
+        say(f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device}), "
+            f"{threads} CPU threads")
     else:
         model.load_state_dict(checkpoint.pop("model"))
         optimizer.load_state_dict(checkpoint.pop("optimizer"))
@@ -224,7 +227,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
         state.elapsed += time.perf_counter() - start
     else:
         final_test_acc = state.history[-1]["test_acc"]
-    result = _result_record(cfg, state, final_test_acc, seed32, device, out)
+    result = {**_result_record(cfg, state, final_test_acc, seed32, device, out), "cpu_threads": threads}
     write_json(out / RESULT, result)
     (out / CHECKPOINT).unlink(missing_ok=True)
     say(f"done: test acc {result['test_acc_at_best_val']:.2f}% at best val epoch "

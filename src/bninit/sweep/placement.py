@@ -13,6 +13,8 @@ import platform
 import tempfile
 from pathlib import Path
 
+from bninit.run.threads import cpu_budget
+
 _held: list = []  # open lock files: their flocks last as long as this process
 _claimed: dict[str, int] = {}  # lock dir -> the GPU this process claimed there
 
@@ -29,10 +31,8 @@ def launcher_kind(target: str | None) -> str:
 
 
 def cpu_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
+    """The CPUs this process may use (its affinity mask, or its SLURM allocation)."""
+    return cpu_budget()
 
 
 def parallel_workers(launcher: str, launcher_cfg: dict, cores: int) -> int:

@@ -68,21 +68,42 @@ class CellSweeper(BasicSweeper):
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
         write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
-        todo = [job for job, s in zip(jobs, statuses, strict=True) if s not in ("done", "running")]
-        if not todo:
+        queued = self._queued(sweep_dir, jobs)
+        todo = [job for job, s in zip(jobs, statuses, strict=True)
+                if s not in ("done", "running") and tuple(job) not in queued]
+        if not todo and not queued:
             print(f"{self.name}: nothing to run", flush=True)
             return []
-        print(f"{self.name}: launching {len(todo)} runs "
-              f"({self.config.hydra.runtime.choices['hydra/launcher']} launcher)", flush=True)
-        size = self.max_batch_size or len(todo)
+        if todo:
+            print(f"{self.name}: launching {len(todo)} runs "
+                  f"({self.config.hydra.runtime.choices['hydra/launcher']} launcher)", flush=True)
+        size = self.max_batch_size or len(todo) or 1
         returns, failed, start = [], 0, time.perf_counter()
         for first in range(0, len(todo), size):
             results = self.launcher.launch(todo[first:first + size], initial_job_idx=first)
             failed += sum(r.status == JobStatus.FAILED for r in results)
             returns.append(results)
+        if queued:
+            from bninit.sweep.slurm import wait_for
+
+            wait_for(set(queued.values()))
         print(f"{self.name}: {len(todo) - failed} runs finished, {failed} failed "
               f"in {time.perf_counter() - start:.1f}s", flush=True)
         return returns
+
+    def _queued(self, sweep_dir: Path, jobs: list[list[str]]) -> dict[tuple[str, ...], str]:
+        """Runs of this sweep that SLURM still holds from an earlier submission (left to it)."""
+        from bninit.sweep.slurm import is_slurm_launcher, queued_runs, quiet_sacct
+
+        if not is_slurm_launcher(self.config.hydra.launcher):
+            return {}
+        quiet_sacct()
+        planned = {tuple(job) for job in jobs}
+        queued = {job: slurm_id for job, slurm_id in queued_runs(sweep_dir).items() if job in planned}
+        if queued:
+            print(f"{self.name}: {len(queued)} runs still queued or running in SLURM (jobs "
+                  f"{', '.join(sorted(queued.values()))}): left to them, waited for", flush=True)
+        return queued
 
     def plan(self, arguments: list[str]) -> tuple[list[list[str]], list[RunConfig]]:
         """Every job's overrides and its RunConfig (one composition per cell, not per seed)."""

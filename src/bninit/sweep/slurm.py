@@ -1,0 +1,114 @@
+"""The submitting side of a SLURM sweep: which of its runs SLURM still holds, a quiet console.
+
+A sweep submitted through hydra-submitit-launcher leaves one folder per array task in
+<sweep dir>/.submitit/<job id>/, holding the pickled submission (the launcher called with the job's
+overrides). When the submitting command dies and is started again, the runs whose jobs are still
+pending, running or requeued in SLURM are left to those jobs: nothing is submitted twice.
+"""
+
+import getpass
+import subprocess
+import time
+from pathlib import Path
+
+from bninit.errors import UserError
+
+# squeue lists jobs until they end; these states mean the job will not run (again).
+ENDED = {
+    "BOOT_FAIL",
+    "CANCELLED",
+    "COMPLETED",
+    "DEADLINE",
+    "FAILED",
+    "NODE_FAIL",
+    "OUT_OF_MEMORY",
+    "TIMEOUT",
+    "SPECIAL_EXIT",
+}
+SACCT_NOTE = (
+    "slurm: sacct is not available (no SLURM accounting): job status comes from squeue, "
+    "the run dirs and submitit's result files"
+)
+
+
+def is_slurm_launcher(launcher_cfg) -> bool:
+    """Whether a hydra.launcher config submits to SLURM (submitit_slurm or a preset of it)."""
+    return str(launcher_cfg.get("_target_", "")).endswith(".SlurmLauncher")
+
+
+def live_jobs(job_ids: set[str]) -> set[str]:
+    """The ids among `job_ids` (e.g. "12_3" for an array task) that SLURM still holds."""
+    if not job_ids:
+        return set()
+    try:
+        out = subprocess.run(
+            ["squeue", "-h", "-r", "-u", getpass.getuser(), "-o", "%i %T"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as err:
+        detail = getattr(err, "stderr", None) or str(err)
+        raise UserError(f"squeue failed, cannot tell which jobs SLURM holds: {detail.strip()}") from None
+    held = {
+        line.split()[0]
+        for line in out.splitlines()
+        if len(line.split()) == 2 and line.split()[1] not in ENDED
+    }
+    return job_ids & held
+
+
+def submission_overrides(submitit_dir: Path, job_id: str) -> tuple[str, ...]:
+    """The overrides a submitted job runs with (its pickled call of the launcher).
+
+    hydra-submitit-launcher submits `launcher(sweep_overrides, job_dir_key, job_num, ...)`: the
+    first argument is the job's override list (tests/test_slurm.py checks that signature)."""
+    import submitit
+
+    job = submitit.SlurmJob(folder=submitit_dir / "%j", job_id=job_id)
+    return tuple(job.submission().args[0])
+
+
+def queued_runs(sweep_dir: Path) -> dict[tuple[str, ...], str]:
+    """{overrides: job id} for every job submitted from `sweep_dir` that SLURM still holds."""
+    submitit_dir = Path(sweep_dir) / ".submitit"
+    if not submitit_dir.is_dir():
+        return {}
+    submitted = {p.name for p in submitit_dir.iterdir() if (p / f"{p.name}_submitted.pkl").exists()}
+    return {submission_overrides(submitit_dir, job): job for job in sorted(live_jobs(submitted))}
+
+
+def wait_for(job_ids: set[str], poll_s: float = 5.0) -> None:
+    """Return once SLURM no longer holds any of `job_ids`."""
+    while live_jobs(job_ids):
+        time.sleep(poll_s)
+
+
+def sacct_works() -> bool:
+    """Whether sacct answers here (it fails on a cluster without accounting)."""
+    try:
+        probe = subprocess.run(
+            ["sacct", "-n", "-X", "-o", "JobID", "-j", "1"], capture_output=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def quiet_sacct() -> None:
+    """Without accounting, submitit's sacct call on every status poll fails, and each failure
+    prints sacct's error and a warning. Probe sacct once instead: if it fails, say so in one line
+    and let submitit go by the result files its jobs write (what it waits for anyway)."""
+    if sacct_works():
+        return
+    print(SACCT_NOTE, flush=True)
+    _skip_sacct_polls()
+
+
+def _skip_sacct_polls() -> None:
+    """The one private detail of submitit used here: its SLURM watcher builds the sacct command in
+    SlurmInfoWatcher._make_command, and a None command skips the call (tests/test_slurm.py
+    fails if that method goes away)."""
+    from submitit.slurm.slurm import SlurmInfoWatcher
+
+    SlurmInfoWatcher._make_command = lambda self: None

@@ -1,0 +1,271 @@
+"""Sweeps through a real SLURM cluster (scripts/slurm_local.sh: one node on this machine).
+
+The verdict of each test is `bninit collect`: exactly one `done` row per (cell, seed), with the
+numbers of the same runs trained here without SLURM. Preemption (`scontrol requeue`), a time limit
+shorter than the run, and a submitting command killed mid-sweep must all end that way.
+"""
+
+import inspect
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bninit.run.train import run
+from bninit.store.rundir import run_dir
+from bninit.sweep.compose import compose_run_config
+from bninit.sweep.slurm import SACCT_NOTE
+
+BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bninit"
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "slurm_local.sh"
+STATE_DIR = Path(os.environ.get("BNINIT_SLURM_DIR", "/tmp/bninit-slurm"))
+NUMBERS = ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc")
+LAUNCHER = "hydra/launcher=slurm_local"
+
+
+def test_the_submitit_details_bninit_relies_on():
+    """The two details of hydra-submitit-launcher/submitit that bninit.sweep.slurm builds on."""
+    from hydra_plugins.hydra_submitit_launcher.submitit_launcher import BaseSubmititLauncher
+    from submitit.slurm.slurm import SlurmInfoWatcher
+
+    # a submitted job's pickle holds launcher(sweep_overrides, ...): its overrides come first
+    assert list(inspect.signature(BaseSubmititLauncher.__call__).parameters)[:2] == [
+        "self",
+        "sweep_overrides",
+    ]
+    # the status watcher's sacct command, which bninit.sweep.slurm turns off without accounting
+    watcher = SlurmInfoWatcher()
+    watcher.register_job("12_0")
+    assert watcher._make_command()[0] == "sacct"
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster():
+    """The local cluster for the session: started if needed, stopped at the end if started here."""
+    if os.geteuid() != 0:
+        pytest.skip("SLURM tests need root (scripts/slurm_local.sh runs the daemons as root)")
+    missing = [t for t in ("munged", "slurmctld", "slurmd", "sbatch") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(
+            f"SLURM tests need slurm-wlm and munge ({', '.join(missing)} not found; "
+            "apt-get install -y slurm-wlm munge)"
+        )
+    was_running = subprocess.run([str(SCRIPT), "status"], capture_output=True).returncode == 0
+    started = subprocess.run([str(SCRIPT), "start"], capture_output=True, text=True)
+    assert started.returncode == 0, started.stdout + started.stderr
+    saved = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = str(STATE_DIR / "slurm.conf")
+    try:
+        yield "debug"
+    finally:
+        if saved is None:
+            os.environ.pop("SLURM_CONF", None)
+        else:
+            os.environ["SLURM_CONF"] = saved
+        if not was_running:
+            subprocess.run([str(SCRIPT), "stop"], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def clean_results(tmp_path_factory):
+    """clean(epochs, seed) -> the result of that run trained here, without SLURM (cached)."""
+    root, cache = tmp_path_factory.mktemp("clean"), {}
+
+    def clean(epochs: int, seed: int) -> dict:
+        if (epochs, seed) not in cache:
+            cache[epochs, seed] = run(
+                compose_run_config([f"runs_dir={root}", f"epochs={epochs}", f"seed={seed}"])
+            )
+        return cache[epochs, seed]
+
+    return clean
+
+
+def sweep_args(epochs: int, seeds: str, *extra: str) -> list[str]:
+    return [BNINIT, "train", "-m", f"epochs={epochs}", f"seed={seeds}", LAUNCHER, *extra]
+
+
+def bninit_env() -> dict:
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def start_sweep(tmp_path: Path, args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        args,
+        cwd=tmp_path,
+        env=bninit_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def the_run(tmp_path: Path, epochs: int, seed: int) -> Path:
+    return tmp_path / run_dir(
+        compose_run_config([f"runs_dir={tmp_path / 'runs'}", f"epochs={epochs}", f"seed={seed}"])
+    )
+
+
+def wait_until(predicate, timeout: float, what: str, poll: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def running_tasks() -> list[str]:
+    out = subprocess.run(
+        ["squeue", "-h", "-r", "-t", "R", "-o", "%i"], capture_output=True, text=True, check=True
+    ).stdout
+    return out.split()
+
+
+def job_logs(tmp_path: Path) -> dict[str, str]:
+    """{job id: its stdout} for every SLURM job of the sweep."""
+    return {
+        p.parent.name: p.read_text()
+        for p in (tmp_path / "runs" / ".hydra" / "multirun" / ".submitit").glob("*/*_log.out")
+    }
+
+
+def array_tasks(tmp_path: Path) -> list[str]:
+    """The SLURM array tasks submitted for the sweep (submitit's folder per task)."""
+    submitit_dir = tmp_path / "runs" / ".hydra" / "multirun" / ".submitit"
+    return sorted(p.name for p in submitit_dir.iterdir() if re.fullmatch(r"\d+_\d+", p.name))
+
+
+def check_verdict(tmp_path: Path, clean_results, epochs: int, seeds: list[int]) -> pd.DataFrame:
+    """`bninit collect`: one done row per seed, each equal to the run trained without SLURM."""
+    collected = subprocess.run(
+        [BNINIT, "collect", "runs", "-o", "collected.csv"],
+        cwd=tmp_path,
+        env=bninit_env(),
+        capture_output=True,
+        text=True,
+    )
+    assert collected.returncode == 0, collected.stderr
+    frame = pd.read_csv(tmp_path / "collected.csv")
+    assert sorted(frame["seed"]) == seeds and set(frame["status"]) == {"done"}
+    for row in frame.itertuples():
+        clean = clean_results(epochs, row.seed)
+        assert {k: getattr(row, k) for k in NUMBERS} == pytest.approx({k: clean[k] for k in NUMBERS})
+        result = json.loads((Path(row.run_dir) / "result.json").read_text())
+        assert [h["val_acc"] for h in result["history"]] == [h["val_acc"] for h in clean["history"]]
+        assert result["cpu_threads"] == 1  # the job's cpus_per_task, not the node's cores
+    assert not list((tmp_path / "runs").rglob("run.lock"))
+    return frame
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_a_sweep_runs_each_run_once_quietly(slurm_cluster, tmp_path, clean_results):
+    start = time.monotonic()
+    done = subprocess.run(
+        sweep_args(2, "1,2"), cwd=tmp_path, env=bninit_env(), text=True, capture_output=True, timeout=300
+    )
+    console = done.stdout + done.stderr
+    assert done.returncode == 0, console
+    print(f"slurm sweep of 2 runs x 2 epochs: {time.monotonic() - start:.1f}s")
+    assert "launching 2 runs (slurm_local launcher)" in console
+    # no accounting here: one line says so, instead of two per status poll
+    assert console.count("sacct") == console.count(SACCT_NOTE) == 1
+    assert "accounting storage is disabled" not in console
+    assert "Bypassing" not in console
+    check_verdict(tmp_path, clean_results, 2, [1, 2])
+    logs = job_logs(tmp_path)
+    assert len(logs) == 2 and all("1 CPU threads" in log for log in logs.values())
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, clean_results):
+    epochs = 10
+    sweep = start_sweep(tmp_path, sweep_args(epochs, "1,2"))
+    try:
+        checkpoints = [the_run(tmp_path, epochs, s) / "checkpoint.pt" for s in (1, 2)]
+        wait_until(lambda: all(c.exists() for c in checkpoints), 120, "both runs' first checkpoint")
+        tasks = running_tasks()
+        requeued_at = time.monotonic()
+        subprocess.run(["scontrol", "requeue", ",".join(tasks)], check=True)
+        wait_until(
+            lambda: all("resuming" in log for log in job_logs(tmp_path).values()),
+            120,
+            "both jobs to resume",
+            poll=0.1,
+        )
+        print(f"preemption: requeue -> 'resuming' in {time.monotonic() - requeued_at:.1f}s")
+        console, _ = sweep.communicate(timeout=300)
+    finally:
+        if sweep.poll() is None:
+            os.killpg(sweep.pid, signal.SIGKILL)
+    assert sweep.returncode == 0, console
+    for log in job_logs(tmp_path).values():
+        resumed = re.findall(r"resuming \S+ after epoch (\d+)/", log)
+        assert resumed and int(resumed[0]) >= 1, log  # from its checkpoint, not from epoch 0
+    check_verdict(tmp_path, clean_results, epochs, [1, 2])
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_results):
+    epochs = 45
+    start = time.monotonic()
+    done = subprocess.run(
+        sweep_args(
+            epochs,
+            "1",
+            "hydra.launcher.timeout_min=1",
+            "hydra.launcher.signal_delay_s=40",
+            "hydra.launcher.max_num_timeout=5",
+        ),
+        cwd=tmp_path,
+        env=bninit_env(),
+        text=True,
+        capture_output=True,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    print(f"timeout: a 1-minute limit, {epochs} epochs: {time.monotonic() - start:.1f}s")
+    (log,) = job_logs(tmp_path).values()
+    assert "this job is timed-out" in log and "Requeued job" in log
+    resumed = [int(n) for n in re.findall(r"resuming \S+ after epoch (\d+)/", log)]
+    assert resumed and max(resumed) >= 1, log
+    check_verdict(tmp_path, clean_results, epochs, [1])
+
+
+@pytest.mark.slurm
+@pytest.mark.slow
+def test_a_killed_submitter_started_again_submits_nothing_twice(slurm_cluster, tmp_path, clean_results):
+    epochs, args = 15, sweep_args(15, "1,2,3")
+    first = start_sweep(tmp_path, args)
+    checkpoints = [the_run(tmp_path, epochs, s) / "checkpoint.pt" for s in (1, 2)]
+    try:
+        wait_until(lambda: all(c.exists() for c in checkpoints), 120, "two runs training")
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the submitting shell dies; its array goes on
+        first.wait()
+    submitted = array_tasks(tmp_path)
+    assert len(submitted) == 3
+
+    again = subprocess.run(args, cwd=tmp_path, env=bninit_env(), text=True, capture_output=True, timeout=300)
+    console = again.stdout + again.stderr
+    assert again.returncode == 0, console
+    assert re.search(r"[1-3] runs still queued or running in SLURM", console), console
+    assert "launching" not in console
+    assert array_tasks(tmp_path) == submitted
+    assert not any("resuming" in log for log in job_logs(tmp_path).values())  # left alone
+    check_verdict(tmp_path, clean_results, epochs, [1, 2, 3])
+    assert len(pd.read_csv(tmp_path / "runs" / "multirun.csv")) == 3
