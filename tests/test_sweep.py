@@ -19,7 +19,7 @@ from bninit.sweep import (
 PAPER = pd.read_csv(resources.files("bninit").joinpath("paper_tables.csv"))
 TABLES = {"table1a": "1a", "table1b": "1b", "table2a": "2a", "table2b": "2b"}
 RUN_COUNTS = {"table1a": 360, "table1b": 360, "table2a": 720, "table2b": 720, "alt": 990,
-              "input_norm": 90, "demo": 60}
+              "input_norm": 90, "demo": 60, "strong_base": 30, "ablation": 360}
 
 
 def cells_of(name: str) -> list[dict]:
