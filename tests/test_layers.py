@@ -12,7 +12,7 @@ PACKAGE = Path(bninit.__file__).parent
 LAYERS = {
     "bninit.errors": 0, "bninit.seeds": 0, "bninit.atomic": 0,
     "bninit.method": 1, "bninit.models": 1, "bninit.data": 1,
-    "bninit.config": 2,
+    "bninit.config": 2, "bninit.presets": 2,
     "bninit.store": 3,
     "bninit.run": 4,
     "bninit.sweep": 5, "bninit.report": 5,

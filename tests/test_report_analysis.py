@@ -16,7 +16,8 @@ from scipy import stats as sps
 from bninit.cli.main import main
 from bninit.config import PLACEMENT_KEYS
 from bninit.report import stats
-from bninit.report.analysis import RESULT_COLUMNS, write_report
+from bninit.report.analysis import RESULT_COLUMNS
+from bninit.report.write import write_report
 from bninit.run.train import run
 from bninit.seeds import md5_seed
 

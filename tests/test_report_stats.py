@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from bninit.report import stats
+from bninit.report.analysis import stats
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -23,6 +23,7 @@ def test_paired_numbers_match_scipy_on_random_data(seed):
     ci = sps.ttest_rel(cell, base).confidence_interval(0.95)  # two-sided interval of mean(d)
     assert (result.ci_low, result.ci_high) == pytest.approx((ci.low, ci.high))
     assert result.wilcoxon_p == pytest.approx(sps.wilcoxon(cell, base, alternative="greater").pvalue)
+    assert result.wilcoxon_method == "exact"  # continuous data: no ties, no zeros
     d = cell - base
     assert result.mean_diff == pytest.approx(d.mean())
     assert result.d_z == pytest.approx(d.mean() / d.std(ddof=1))
@@ -51,8 +52,10 @@ def test_wilcoxon_exact_worked_examples():
     # n = 5 distinct |d|: 2^5 equally likely sign patterns under H0. All positive: W+ = 15, only
     # one pattern reaches it -> 1/32. One negative at rank 1: W+ = 14, reached by 2 patterns -> 2/32.
     base = np.zeros(5)
-    assert stats.wilcoxon_greater([1, 2, 3, 4, 5], base) == pytest.approx(1 / 32)
-    assert stats.wilcoxon_greater([-1, 2, 3, 4, 5], base) == pytest.approx(2 / 32)
+    assert stats.wilcoxon([1, 2, 3, 4, 5], base) == (pytest.approx(1 / 32), "exact")
+    assert stats.wilcoxon([-1, 2, 3, 4, 5], base) == (pytest.approx(2 / 32), "exact")
+    # two-sided: twice the smaller tail
+    assert stats.wilcoxon([-1, 2, 3, 4, 5], base, "two-sided") == (pytest.approx(4 / 32), "exact")
 
 
 def test_holm_against_a_hand_computation():
@@ -100,3 +103,49 @@ def test_identical_and_constant_differences_do_not_crash():
 def test_unequal_lengths_are_refused():
     with pytest.raises(ValueError, match="differ in length"):
         stats.compare_paired([1.0, 2.0], [1.0])
+
+
+@pytest.mark.parametrize("alternative", ["greater", "two-sided"])
+@pytest.mark.parametrize("seed", range(4))
+def test_both_alternatives_match_scipy(seed, alternative):
+    rng = np.random.default_rng(10 + seed)
+    base = rng.normal(90, 1, 15)
+    cell = base + rng.normal(0.2, 0.6, 15)
+    result = stats.compare_paired(cell, base, alternative)
+    expected = sps.ttest_rel(cell, base, alternative=alternative)
+    assert (result.t, result.p) == pytest.approx((expected.statistic, expected.pvalue))
+    assert result.wilcoxon_p == pytest.approx(sps.wilcoxon(cell, base, alternative=alternative).pvalue)
+    assert result.alternative == alternative
+
+
+# Accuracies on a 10000-image test set move in steps of 0.01 %, so tied differences are common.
+WILCOXON_CASES = {  # differences -> the method scipy's method="auto" uses for them
+    "distinct, n = 8": ([0.3, -0.1, 0.5, 0.2, 0.7, -0.4, 0.6, 0.8], "exact"),
+    "a tie, n = 8": ([0.3, -0.3, 0.5, 0.2, 0.7, -0.4, 0.6, 0.8], "permutation"),
+    "a zero, n = 13": ([0.0, *np.linspace(0.1, 1.2, 12)], "permutation"),
+    "a tie, n = 15": ([0.5, 0.5, *np.linspace(-0.3, 1.0, 13)], "normal approx."),
+    "distinct, n = 50": (list(np.linspace(-0.5, 2.0, 50)), "exact"),
+    "distinct, n = 51": (list(np.linspace(-0.5, 2.0, 51)), "normal approx."),
+}
+
+
+@pytest.mark.parametrize("alternative", ["greater", "two-sided"])
+@pytest.mark.parametrize("case", sorted(WILCOXON_CASES))
+def test_wilcoxon_method_is_scipys_auto_rule(case, alternative):
+    diffs, method = WILCOXON_CASES[case]
+    d = np.round(np.asarray(diffs, dtype=float), 2)
+    assert stats.wilcoxon_method(d) == method
+    p, used = stats.wilcoxon(d, np.zeros(len(d)), alternative)
+    assert used == method
+    assert p == pytest.approx(sps.wilcoxon(d, alternative=alternative).pvalue)  # method="auto"
+
+
+def test_constant_differences_one_and_two_sided():
+    worse = ([90.0, 91.0, 92.0], [91.0, 92.0, 93.0])
+    assert stats.paired_ttest(*worse, "greater") == (-math.inf, 1.0)
+    assert stats.paired_ttest(*worse, "two-sided") == (-math.inf, 0.0)
+
+
+def test_unknown_alternative_is_refused():
+    with pytest.raises(ValueError, match="allowed: greater, two-sided"):
+        stats.compare_paired([1.0, 2.0], [0.0, 1.0], "less")

@@ -21,7 +21,7 @@ KEY=VALUE pass to the sweep, e.g. seeds=5 epochs=10 runs_dir=/tmp/runs."""
 
 def demo_main(args: list[str]) -> int:
     from bninit.cli.sweep import sweep_main
-    from bninit.report.analysis import write_report
+    from bninit.report.write import write_report
 
     if "-h" in args or "--help" in args:
         print(USAGE)

@@ -16,6 +16,7 @@ subcommands:
   status    done / running / failed / pending per cell, with an ETA: bninit status runs/
   report    significance tables (Markdown, LaTeX, CSV) and plots from a collected CSV
             bninit report CSV [--format markdown|latex|all] [--alpha 0.05] [--holm] [--paper 1a] [-o DIR]
+            [--against KEY=VALUE ...] [--pairwise [KEY ...]] [--alternative greater|two-sided] [--preset NAME]
   demo      the offline study end to end (digits, 15 seeds: sweep, collect, report): minutes on a CPU
   data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
             bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
@@ -56,7 +57,7 @@ def demo_main(args: list[str]) -> int:
 
 
 def report_main(args: list[str]) -> int:
-    from bninit.report.analysis import report_cli
+    from bninit.cli.report import report_cli
 
     return report_cli(args)
 

@@ -74,7 +74,7 @@ def _plain_value(overrides: list[str], key: str) -> str | None:
 
 
 def sweep_main(args: list[str]) -> int:
-    from bninit.sweep.plan import check_preset, preset_names
+    from bninit.presets import check_preset, preset_names
 
     if not args or "-h" in args or "--help" in args:
         print(SWEEP_USAGE.format(presets=", ".join(preset_names())))
@@ -120,8 +120,8 @@ def collect_main(args: list[str]) -> int:
 
 def status_main(args: list[str]) -> int:
     """`bninit status RUNS_DIR`: what is on disk; `bninit status <preset> [...]`: the preset's plan."""
+    from bninit.presets import preset_names
     from bninit.store.collect import collect_dir
-    from bninit.sweep.plan import preset_names
     from bninit.sweep.status import format_table, status_table
 
     if args and args[0] in ("-h", "--help"):

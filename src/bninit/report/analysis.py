@@ -1,11 +1,11 @@
-"""`bninit report`: read a study's CSV (from `bninit collect`), compare every cell with its BASE by
-seed, and write the paper-style tables (Markdown, LaTeX), a stats CSV and plots.
+"""`bninit report`: read a study's CSV (from `bninit collect`), compare cells by seed (with BASE,
+with any reference cell, pairwise: `bninit.report.compare`, `bninit.report.defaults`), and write the
+paper-style tables (Markdown, LaTeX), a stats CSV and plots.
 
-The numbers come from `bninit.report.stats`; the text from `bninit.report.render`; the figures from `bninit.report.plots`.
+The numbers come from `bninit.report.stats`; the text from `bninit.report.render`; the figures
+from `bninit.report.plots`; `bninit.report.write` puts them in files.
 """
 
-import argparse
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,14 +14,15 @@ import pandas as pd
 
 from bninit.errors import UserError
 from bninit.report import stats
-from bninit.report.paper import PAPER_TABLES, add_paper
+from bninit.report.compare import check_comparison, compare, fmt_value
+from bninit.report.defaults import AGAINST_BASE, BASE, PRESET_COMPARISONS, Comparison, detect_preset
+from bninit.report.paper import add_paper
 from bninit.store.collect import RESULT_COLUMNS
 
 # RESULT_COLUMNS (from collect): a run's outcome; every other column is a config column.
 REQUIRED = ("dataset", "arch", "bn", "gamma", "c", "lr", "seed", "test_acc_at_best_val", "status")
 METRIC = "test_acc_at_best_val"
 ROW_KEYS = ("bn", "gamma", "c")  # a row of the paper's layout; its columns are the lr values
-BASE = "base"
 FORMATS = ("markdown", "latex", "all")
 
 
@@ -61,14 +62,25 @@ def config_columns(runs: pd.DataFrame) -> list[str]:
     return [col for col in runs.columns if col not in RESULT_COLUMNS]
 
 
-def block_columns(runs: pd.DataFrame) -> list[str]:
+def block_columns(runs: pd.DataFrame, row_keys=ROW_KEYS) -> list[str]:
     """What a block (one paper table) shares: the config minus the row keys and the lr."""
-    return [col for col in config_columns(runs) if col not in (*ROW_KEYS, "lr")]
+    return [col for col in config_columns(runs) if col not in (*row_keys, "lr")]
+
+
+@dataclass
+class Compared:
+    """One comparison's pairs: a row per (cell, reference) with the numbers of `stats.compare_paired`,
+    `p_holm` (Holm across this comparison's pairs), `significant` and `better`."""
+
+    spec: Comparison
+    alternative: str
+    rows: pd.DataFrame
 
 
 @dataclass
 class Report:
-    """The analysed study: one row per cell in `cells` (config, numbers, comparison, paper)."""
+    """The analysed study: one row per cell in `cells` (config, numbers, the first comparison that
+    has a reference cell, paper), and every comparison's pairs in `comparisons`."""
 
     cells: pd.DataFrame
     block_cols: list[str]
@@ -77,24 +89,35 @@ class Report:
     paper: str | None
     warnings: list[str] = field(default_factory=list)
     settings: dict = field(default_factory=dict)  # config values shared by every run
+    row_keys: list[str] = field(default_factory=lambda: list(ROW_KEYS))
+    comparisons: list[Compared] = field(default_factory=list)
+    preset: str | None = None
+    preset_source: str = ""  # "given" (--preset) or "detected" (from the CSV's cells)
+
+    @property
+    def primary(self) -> Compared | None:
+        """The comparison of the bold marks: the first one against a reference cell."""
+        return next((c for c in self.comparisons if not c.spec.pairwise), None)
+
+    @property
+    def extra_keys(self) -> list[str]:
+        """Row keys beyond the paper's (method, gamma, c), e.g. input_norm when it is compared."""
+        return self.row_keys[len(ROW_KEYS):]
 
     def blocks(self) -> list[tuple[str, pd.DataFrame]]:
         """(block title, that block's cells in the paper's row order), in the CSV's order."""
         return list(self.cells.groupby("block", sort=False))
 
 
-def _row_order(cell: pd.Series) -> tuple:
+def _row_order(cell: pd.Series, extra_order: list[dict]) -> tuple:
     method = cell["bn"]
-    return (method != BASE, method != "ours", method, cell["gamma"], cell["c"])
-
-
-def _fmt_value(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    extras = tuple(order[cell[key]] for key, order in extra_order)
+    return (method != BASE, method != "ours", method, cell["gamma"], cell["c"], *extras)
 
 
 def _block_title(values: dict, varying: list[str]) -> str:
     title = f"{values['dataset']} / {values['arch']}"
-    extra = [f"{col}={_fmt_value(values[col])}" for col in varying if col not in ("dataset", "arch")]
+    extra = [f"{col}={fmt_value(values[col])}" for col in varying if col not in ("dataset", "arch")]
     return " / ".join([title, *extra])
 
 
@@ -122,52 +145,110 @@ def _seed_list(seeds) -> str:
     return ", ".join(str(int(s)) for s in seeds)
 
 
-def analyse(runs: pd.DataFrame, alpha: float = 0.05, holm: bool = False,
-            paper: str | None = None) -> Report:
-    """Group runs into cells, pair each with its BASE by seed, test, correct, mark."""
+def analyse(runs: pd.DataFrame, alpha: float = 0.05, holm: bool = False, paper: str | None = None,
+            comparisons: list[Comparison] | None = None, alternative: str = "greater",
+            strict: bool = True, preset: str | None = None, preset_source: str = "") -> Report:
+    """Group runs into cells, pair each cell with its reference(s) by seed, test, correct, mark.
+
+    `comparisons` None: each cell against the BASE of its block and lr. A block/lr without a
+    reference is skipped with a warning, except for a first comparison with BASE when `strict`
+    (the report nobody asked anything of): then it is an error.
+    """
     if not 0 < alpha < 1:
         raise UserError(f"--alpha {alpha}: must be between 0 and 1 (e.g. 0.05)")
-    cfg_cols, blk_cols = config_columns(runs), block_columns(runs)
+    if alternative not in stats.ALTERNATIVES:
+        raise UserError(f"--alternative {alternative!r}: allowed: {', '.join(stats.ALTERNATIVES)}")
+    specs = list(comparisons) if comparisons is not None else [AGAINST_BASE]
+    row_keys = list(dict.fromkeys([*ROW_KEYS, *(k for spec in specs for k in spec.keys())]))
+    cfg_cols, blk_cols = config_columns(runs), block_columns(runs, row_keys)
     varying = [col for col in blk_cols if runs[col].nunique() > 1]
     settings = {col: runs[col].iloc[0] for col in blk_cols if col not in varying}
     records, warnings = [], []
     for _, block in runs.groupby(blk_cols, sort=False, dropna=False):
         expected = set(block["seed"])
-        for _, group in block.groupby(list(ROW_KEYS) + ["lr"], sort=False, dropna=False):
+        for _, group in block.groupby(row_keys + ["lr"], sort=False, dropna=False):
             first = group.iloc[0]
             values = {col: first[col] for col in cfg_cols}
-            name = f"{_block_title(values, varying)} {_cell_name(first)} lr={first['lr']:g}"
+            label = _cell_name(first, row_keys)
+            name = f"{_block_title(values, varying)} {label} lr={first['lr']:g}"
             accs, notes = _cell_seeds(name, group, expected)
             warnings += notes
             mean, std = stats.mean_std(list(accs.values()))
             records.append({**values, "block": _block_title(values, varying), "cell": name,
-                            "n": len(accs), "mean": mean, "std": std, "seed_acc": accs,
-                            "run_dirs": _run_dirs(group)})
-    cells = pd.DataFrame(records)
-    cells = _compare_with_base(cells, warnings)
-    p_used = stats.holm(cells["p"]) if holm else cells["p"].to_numpy()
-    cells["p_holm"] = stats.holm(cells["p"])
-    cells["significant"] = np.nan_to_num(p_used, nan=np.inf) <= alpha
+                            "label": label, "n": len(accs), "mean": mean, "std": std,
+                            "seed_acc": accs, "run_dirs": _run_dirs(group)})
+    cells = _sorted_cells(pd.DataFrame(records), row_keys)
     cells["best_in_column"] = _column_best(cells)
     if paper:
         cells = add_paper(cells, paper)
         if cells["paper_mean"].isna().all():
             warnings.append(f"--paper {paper}: no cell of this study is in the paper's Table {paper} "
                             "(same dataset, arch, method, gamma, c, lr)")
-    order = sorted(range(len(cells)), key=lambda i: (_block_rank(cells, i), _row_order(cells.iloc[i]),
-                                                     -cells.iloc[i]["lr"]))
-    cells = cells.iloc[order].reset_index(drop=True)
-    return Report(cells, blk_cols, alpha, holm, paper, warnings, settings)
+    compared = []
+    for i, spec in enumerate(specs):
+        strict_here = strict and i == 0 and spec.is_base
+        rows = compare(cells, spec, row_keys, alternative, warnings, strict=strict_here)
+        if paper and len(rows):  # the paper's difference of the same two cells
+            paper_mean = cells["paper_mean"]
+            rows["paper_ref_mean"] = paper_mean.loc[rows["ref_index"]].to_numpy()
+            rows["paper_diff"] = paper_mean.loc[rows["cell_index"]].to_numpy() - rows["paper_ref_mean"]
+        compared.append(Compared(spec, spec.alternative or alternative, _mark(rows, alpha, holm)))
+    report = Report(cells, blk_cols, alpha, holm, paper, list(dict.fromkeys(warnings)), settings,
+                    row_keys, compared, preset, preset_source)
+    report.cells = _with_primary(cells, report.primary)
+    return report
 
 
-def _cell_name(cell) -> str:
+PAIR_COLUMNS = ("reference", "ref_label", "ref_mean", "n_pairs", "mean_diff", "ci_low", "ci_high", "t",
+                "p", "p_holm", "d_z", "wins", "wilcoxon_p", "wilcoxon_method", "significant", "better",
+                "pairs", "diffs")
+PAPER_PAIR_COLUMNS = ("paper_ref_mean", "paper_diff")
+
+
+def _mark(rows: pd.DataFrame, alpha: float, holm: bool) -> pd.DataFrame:
+    """Holm across the comparison's pairs; significant: p (Holm p with --holm) <= alpha; better:
+    significant with the cell's mean above the reference's."""
+    rows = rows.copy()
+    rows["p_holm"] = stats.holm(rows["p"]) if len(rows) else []
+    p_used = rows["p_holm"] if holm else rows["p"]
+    rows["significant"] = np.nan_to_num(p_used.to_numpy(dtype=float), nan=np.inf) <= alpha
+    rows["better"] = rows["significant"] & (rows.get("mean_diff", pd.Series(dtype=float)) > 0)
+    return rows
+
+
+def _with_primary(cells: pd.DataFrame, primary: Compared | None) -> pd.DataFrame:
+    """Each cell's numbers against its reference in the primary comparison (NaN where it has none:
+    the reference cells themselves, cells without one)."""
+    columns = [*PAIR_COLUMNS, *(PAPER_PAIR_COLUMNS if "paper_mean" in cells else ())]
+    extra = pd.DataFrame(index=cells.index, columns=columns, dtype=object)
+    if primary is not None and len(primary.rows):
+        rows = primary.rows.set_index("cell_index")
+        extra.loc[rows.index, columns] = rows[columns].to_numpy()
+        extra["against"] = pd.Series(primary.spec.label, index=rows.index)
+        extra["alternative"] = pd.Series(primary.alternative, index=rows.index)
+    for col in ("ref_mean", "n_pairs", "mean_diff", "ci_low", "ci_high", "t", "p", "p_holm", "d_z",
+                "wins", "wilcoxon_p", *columns[len(PAIR_COLUMNS):]):
+        extra[col] = pd.to_numeric(extra[col])
+    extra["significant"] = extra["significant"].fillna(False).astype(bool)
+    extra["better"] = extra["better"].fillna(False).astype(bool)
+    return pd.concat([cells, extra], axis=1)
+
+
+def _sorted_cells(cells: pd.DataFrame, row_keys: list[str]) -> pd.DataFrame:
+    """Blocks in the CSV's order; inside, the paper's row order, then lr largest first."""
+    blocks = list(dict.fromkeys(cells["block"]))
+    extra_order = [(key, {v: i for i, v in enumerate(dict.fromkeys(cells[key]))})
+                   for key in row_keys[len(ROW_KEYS):]]
+    order = sorted(range(len(cells)), key=lambda i: (
+        blocks.index(cells.iloc[i]["block"]), _row_order(cells.iloc[i], extra_order), -cells.iloc[i]["lr"]))
+    return cells.iloc[order].reset_index(drop=True)
+
+
+def _cell_name(cell, row_keys=ROW_KEYS) -> str:
+    extras = "".join(f" {key}={fmt_value(cell[key])}" for key in row_keys[len(ROW_KEYS):])
     if cell["bn"] == BASE:
-        return "BASE"
-    return f"{cell['bn']} gamma={cell['gamma']:g} c={cell['c']:g}"
-
-
-def _block_rank(cells: pd.DataFrame, i: int) -> int:
-    return list(dict.fromkeys(cells["block"])).index(cells.iloc[i]["block"])
+        return "BASE" + extras
+    return f"{cell['bn']} gamma={cell['gamma']:g} c={cell['c']:g}" + extras
 
 
 def _run_dirs(group: pd.DataFrame) -> list[str]:
@@ -177,49 +258,6 @@ def _run_dirs(group: pd.DataFrame) -> list[str]:
     return [str(d) for d in done["run_dir"].dropna()]
 
 
-def _compare_with_base(cells: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
-    """Pair every non-BASE cell with the BASE of its block and lr, seed by seed."""
-    base_of, orphans = {}, []
-    for i, cell in cells.iterrows():
-        if cell["bn"] == BASE:
-            key = (cell["block"], cell["lr"])
-            if key in base_of:
-                raise UserError(f"two BASE cells for {cell['block']} lr={cell['lr']:g} "
-                                f"({cells.loc[base_of[key], 'cell']}; {cell['cell']}); keep one")
-            base_of[key] = i
-    comparisons = []
-    for _, cell in cells.iterrows():
-        base_index = base_of.get((cell["block"], cell["lr"]))
-        if cell["bn"] == BASE:
-            comparisons.append({"base_n": cell["n"], "pairs": sorted(cell["seed_acc"])})
-            continue
-        if base_index is None:
-            orphans.append(f"{cell['block']} lr={cell['lr']:g}")
-            continue
-        base = cells.loc[base_index]
-        ours, theirs = cell["seed_acc"], base["seed_acc"]
-        paired = sorted(set(ours) & set(theirs))
-        unpaired = sorted(set(ours) - set(theirs))
-        if unpaired:
-            warnings.append(f"{cell['cell']}: seed(s) {_seed_list(unpaired)} have no BASE run "
-                            "with the same seed; not paired")
-        result = stats.compare_paired([ours[s] for s in paired], [theirs[s] for s in paired])
-        if not result.testable:
-            warnings.append(f"{cell['cell']}: {len(paired)} seed(s) paired with BASE; "
-                            "no test (needs at least 2)")
-        comparisons.append({"base_mean": base["mean"], "base_n": base["n"], "pairs": paired,
-                            "diffs": [ours[s] - theirs[s] for s in paired], **result.to_dict()})
-    if orphans:
-        raise UserError("no BASE cell (bn=base) to compare with for: "
-                        + "; ".join(dict.fromkeys(orphans)) + " (add BASE runs for these)")
-    extra = pd.DataFrame(comparisons, index=cells.index)
-    for col in ("n_pairs", "mean_diff", "ci_low", "ci_high", "t", "p", "d_z", "wins", "wilcoxon_p",
-                "base_mean"):
-        if col not in extra:
-            extra[col] = np.nan
-    return pd.concat([cells, extra.drop(columns=["base_n"])], axis=1)
-
-
 def _column_best(cells: pd.DataFrame) -> pd.Series:
     """True for the highest mean of each column (block, lr) at the shown precision; ties all win."""
     shown = cells["mean"].round(2)
@@ -227,86 +265,50 @@ def _column_best(cells: pd.DataFrame) -> pd.Series:
     return (shown == best) & shown.notna()
 
 
-STATS_COLUMNS = ("block", "cell", "n", "seeds", "mean", "std", "base_mean", "n_pairs", "mean_diff",
-                 "ci_low", "ci_high", "t", "p", "p_holm", "d_z", "wins", "wilcoxon_p", "significant",
-                 "best_in_column", "paper_mean", "paper_std", "paper_delta_sd")
+STATS_COLUMNS = ("block", "cell", "n", "seeds", "mean", "std", "against", "alternative", "reference",
+                 "ref_mean", "n_pairs", "mean_diff", "ci_low", "ci_high", "t", "p", "p_holm", "d_z",
+                 "wins", "wilcoxon_p", "wilcoxon_method", "significant", "better", "best_in_column",
+                 "paper_mean", "paper_std", "paper_delta_sd", "paper_ref_mean", "paper_diff")
 
 
 def stats_table(report: Report) -> pd.DataFrame:
-    """One row per cell: its config and every number the report shows."""
+    """One row per cell: its config and every number the report shows, against its reference in
+    the primary comparison; then one row per pair of each other comparison (`against` says which)."""
     cells = report.cells.copy()
     cells["seeds"] = [" ".join(map(str, accs)) for accs in cells["seed_acc"]]
-    cfg = [col for col in cells.columns if col in report.block_cols or col in (*ROW_KEYS, "lr")]
-    return cells[cfg + [col for col in STATS_COLUMNS if col in cells.columns]]
+    cfg = [col for col in cells.columns if col in report.block_cols or col in (*report.row_keys, "lr")]
+    own = [col for col in cells.columns if col not in PAIR_COLUMNS and col not in PAPER_PAIR_COLUMNS]
+    parts = [cells]
+    for compared in report.comparisons:
+        if compared is report.primary or compared.rows.empty:
+            continue
+        part = cells.loc[compared.rows["cell_index"], own].reset_index(drop=True)
+        rows = compared.rows.reset_index(drop=True)
+        part = pd.concat([part, rows[[c for c in rows.columns if c not in part.columns]]], axis=1)
+        part["against"], part["alternative"] = compared.spec.label, compared.alternative
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    return table[cfg + [col for col in STATS_COLUMNS if col in table.columns]]
 
 
-@dataclass(frozen=True)
-class ReportPaths:
-    """Where `write_report` put everything (None: that format was not asked for), and the analysis."""
+def choose_comparisons(runs: pd.DataFrame, against=(), pairwise=None, preset: str | None = None
+                       ) -> tuple[list[Comparison] | None, str | None, str]:
+    """(comparisons, preset, how it was found): the user's --against / --pairwise, else the
+    preset's defaults (--preset, or detected from the CSV's cells), else None (each cell against
+    BASE). `against`: KEY=VALUE dicts; `pairwise`: None, or the keys to compare across."""
+    from bninit.presets import check_preset
 
-    out_dir: Path
-    markdown: Path | None
-    latex: Path | None
-    stats_csv: Path
-    plots: list[Path]
-    report: Report
-
-
-def write_report(csv_path: str | Path, out_dir: str | Path | None = None, alpha: float = 0.05,
-                 holm: bool = False, paper: str | None = None, fmt: str = "all",
-                 plots: bool = True) -> ReportPaths:
-    """Analyse `csv_path` and write report.md / report.tex / stats.csv / plots/*.png into `out_dir`
-    (default: the CSV's path without its suffix, e.g. results/table1a/)."""
-    from bninit.atomic import write_text
-    from bninit.report.render import render_latex, render_markdown
-
-    if fmt not in FORMATS:
-        raise UserError(f"--format {fmt!r}: allowed: {', '.join(FORMATS)}")
-    if paper is not None and paper not in PAPER_TABLES:
-        raise UserError(f"--paper {paper!r}: unknown table; known: {', '.join(PAPER_TABLES)}")
-    report = analyse(read_runs(csv_path), alpha=alpha, holm=holm, paper=paper)
-    out = Path(out_dir) if out_dir is not None else Path(csv_path).with_suffix("")
-    out.mkdir(parents=True, exist_ok=True)
-
-    def save(name: str, text: str) -> Path:
-        write_text(out / name, text)
-        return out / name
-
-    markdown = save("report.md", render_markdown(report)) if fmt in ("markdown", "all") else None
-    latex = save("report.tex", render_latex(report)) if fmt in ("latex", "all") else None
-    stats_csv = save("stats.csv", stats_table(report).to_csv(index=False))
-    figures = []
-    if plots:
-        from bninit.report.plots import write_plots
-
-        figures = write_plots(report, out / "plots")
-    return ReportPaths(out, markdown, latex, stats_csv, figures, report)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, like every other bad input
-        raise UserError(message)
-
-
-def report_cli(args: list[str]) -> int:
-    """`bninit report CSV [...]`: the table on stdout, the files under -o DIR."""
-    parser = _Parser(prog="bninit report", description="Significance tables and plots of a study.")
-    parser.add_argument("csv", help="results CSV written by `bninit collect`")
-    parser.add_argument("--format", choices=FORMATS, default="all",
-                        help="table files to write; markdown or all print Markdown, latex prints LaTeX")
-    parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    parser.add_argument("--holm", action="store_true",
-                        help="Holm-correct the p-values across all comparisons of the report")
-    parser.add_argument("--paper", choices=PAPER_TABLES, help="show the paper's numbers of this table")
-    parser.add_argument("--no-plots", dest="plots", action="store_false", help="skip the PNG plots")
-    parser.add_argument("-o", "--out", metavar="DIR",
-                        help="output directory (default: the CSV path minus .csv)")
-    opts = parser.parse_args(args)
-    paths = write_report(opts.csv, opts.out, alpha=opts.alpha, holm=opts.holm,
-                                 paper=opts.paper, fmt=opts.format, plots=opts.plots)
-    shown = paths.latex if opts.format == "latex" else paths.markdown
-    print(shown.read_text(), end="")
-    written = [p for p in (paths.markdown, paths.latex, paths.stats_csv, *paths.plots) if p]
-    print(f"wrote {len(written)} files to {paths.out_dir}/: "
-          + ", ".join(str(p.relative_to(paths.out_dir)) for p in written), file=sys.stderr)
-    return 0
+    if preset is not None:
+        check_preset(preset)
+    found, how = (preset, "given") if preset else (detect_preset(runs), "detected")
+    if against or pairwise is not None:
+        specs = [Comparison(against=dict(where)) for where in against]
+        if pairwise is not None:
+            specs.append(Comparison(against=None, across=tuple(pairwise)))
+        for spec in specs:
+            check_comparison(runs, spec, config_columns(runs))
+        return specs, found, how
+    if found is None:
+        return None, None, ""
+    specs = PRESET_COMPARISONS.get(found)
+    return (list(specs) if specs else None), found, how

@@ -2,7 +2,8 @@
 
 * `<block>-acc_vs_gamma.png`: test accuracy vs BN-scale init gamma, one panel per learning rate,
   BASE as a horizontal band (mean +- std); filled markers: better than BASE (p <= alpha).
-* `<block>-paired_diffs.png`: per-seed differences cell - BASE with the mean and its 95% CI.
+* `<block>-paired_diffs.png`: per-seed differences cell - BASE (or the first --against reference)
+  with the mean and its 95% CI.
 * `<block>-bn_scale.png`: mean BN scale over epochs, from each run's result.json history (only when
   the run directories are still there).
 """
@@ -21,6 +22,7 @@ from matplotlib.ticker import NullLocator  # noqa: E402
 
 from bninit.atomic import atomic_write  # noqa: E402
 from bninit.report.analysis import BASE, Report  # noqa: E402
+from bninit.report.render import reference_name  # noqa: E402
 from bninit.store.rundir import RESULT  # noqa: E402
 
 PANEL = (4.2, 3.4)
@@ -31,7 +33,8 @@ def slug(title: str) -> str:
 
 
 def cell_label(cell) -> str:
-    return "BASE" if cell["bn"] == BASE else f"{cell['bn']} γ={cell['gamma']:g} c={cell['c']:g}"
+    """The cell's row in the table: "BASE", "ours γ=0.1 c=100" (plus any compared key)."""
+    return cell["label"].replace("gamma=", "γ=")
 
 
 def _figure_legend(fig, axes) -> None:
@@ -64,8 +67,9 @@ def _save(fig, path: Path) -> Path:
 
 def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path: Path) -> Path:
     lrs = sorted(cells["lr"].unique(), reverse=True)
-    methods = list(dict.fromkeys(zip(cells["bn"], cells["c"], strict=True)))
-    methods = [m for m in methods if m[0] != BASE]  # one colour per (method, c), in every panel
+    line_keys = ["bn", "c", *report.extra_keys]  # one line per row of the table, gamma aside
+    methods = list(dict.fromkeys(cells[line_keys].itertuples(index=False, name=None)))
+    methods = [m for m in methods if m[0] != BASE]  # one colour per (method, c, ...), in every panel
     fig, axes = _panels(lrs, title, "test acc at best val (%)")
     for ax, lr in zip(axes, lrs, strict=True):
         at_lr = cells[cells["lr"] == lr]
@@ -75,14 +79,15 @@ def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path
                        label="BASE mean ± std")
             ax.axhline(base["mean"], color="0.3", lw=1)
         others = at_lr[at_lr["bn"] != BASE]
-        for (bn, c), group in others.groupby(["bn", "c"], sort=False):
-            i = methods.index((bn, c))
+        for key, group in others.groupby(line_keys, sort=False):
+            i = methods.index(key)
+            bn, c, *extras = key
             dodge = 1.03 ** (i - (len(methods) - 1) / 2)  # methods sharing a gamma side by side
             group = group.sort_values("gamma")
             ax.errorbar(group["gamma"] * dodge, group["mean"], yerr=group["std"].fillna(0),
                         color=f"C{i}", marker="o", mfc="white", capsize=3,
-                        label=f"{bn} (c={c:g}) mean ± std")
-            sig = group[group["significant"]]
+                        label=f"{bn} (c={c:g}{''.join(f', {e}' for e in extras)}) mean ± std")
+            sig = group[group["better"]]
             ax.plot(sig["gamma"] * dodge, sig["mean"], "o", color=f"C{i}", ls="none", zorder=4)
         gammas = others["gamma"]
         if len(gammas) and gammas.max() / gammas.min() > 9:
@@ -92,19 +97,21 @@ def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path
             ticks = sorted(gammas.unique())
             ax.set_xticks(ticks, [f"{g:g}" for g in ticks])
         ax.set_xlabel("BN-scale init γ")
-    if cells["significant"].any():
+    if cells["better"].any():
         test = "Holm p" if report.holm else "p"
-        axes[0].plot([], [], "o", color="0.2", label=f"filled: better than BASE ({test} ≤ {report.alpha:g})")
+        ref = reference_name(report.primary)
+        axes[0].plot([], [], "o", color="0.2", label=f"filled: better than {ref} ({test} ≤ {report.alpha:g})")
     _figure_legend(fig, axes)
     return _save(fig, path)
 
 
-def plot_paired_differences(title: str, cells: pd.DataFrame, path: Path) -> Path | None:
-    compared = cells[(cells["bn"] != BASE) & (cells["n_pairs"] >= 1)]
+def plot_paired_differences(report: Report, title: str, cells: pd.DataFrame, path: Path) -> Path | None:
+    compared = cells[cells["reference"].notna() & (cells["n_pairs"] >= 1)]
     if compared.empty:
         return None
     lrs = sorted(compared["lr"].unique(), reverse=True)
-    fig, axes = _panels(lrs, title, "cell − BASE, same seed (% points)")
+    ref = "BASE" if report.primary.spec.is_base else "reference"
+    fig, axes = _panels(lrs, title, f"cell − {ref}, same seed (% points)")
     rng = np.random.default_rng(0)  # jitter only
     for ax, lr in zip(axes, lrs, strict=True):
         at_lr = compared[compared["lr"] == lr].reset_index(drop=True)
@@ -167,6 +174,6 @@ def write_plots(report: Report, out_dir: Path) -> list[Path]:
     for title, cells in report.blocks():
         name = slug(title)
         written.append(plot_accuracy_vs_gamma(report, title, cells, out_dir / f"{name}-acc_vs_gamma.png"))
-        written.append(plot_paired_differences(title, cells, out_dir / f"{name}-paired_diffs.png"))
+        written.append(plot_paired_differences(report, title, cells, out_dir / f"{name}-paired_diffs.png"))
         written.append(plot_bn_scale(title, cells, out_dir / f"{name}-bn_scale.png"))
     return [p for p in written if p is not None]

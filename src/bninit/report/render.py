@@ -1,15 +1,16 @@
 """The report as text: paper-style tables in Markdown and LaTeX (booktabs), from an analysed Report.
 
 Layout per block (one dataset/arch/... combination): rows = method and gamma (BASE first), columns =
-learning rate. Bold: better than BASE (one-sided paired t-test, p <= alpha); underlined: the highest
-mean of the column.
+learning rate. Bold: better than the reference, BASE by default (one-sided paired t-test, p <= alpha);
+underlined: the highest mean of the column. Then per block: a table per comparison with a reference
+cell, and a matrix per learning rate for a pairwise comparison.
 """
 
 import math
 
 import pandas as pd
 
-from bninit.report.analysis import BASE, Report
+from bninit.report.analysis import BASE, Compared, Report
 
 
 def fmt_p(p: float) -> str:
@@ -26,20 +27,34 @@ def method_label(cell) -> str:
     return "BASE" if cell["bn"] == BASE else str(cell["bn"])
 
 
-def verdict(cell, alpha: float, holm: bool = False) -> str:
-    if cell["bn"] == BASE:
-        return "reference"
-    if not cell["n_pairs"] >= 2:
+def verdict(pair, alpha: float, holm: bool = False) -> str:
+    if not pair["n_pairs"] >= 2:
         return "no test"
-    return f"better ({'Holm ' if holm else ''}p <= {alpha:g})" if cell["significant"] else "n.s."
+    if not pair["significant"]:
+        return "n.s."
+    return f"{'better' if pair['mean_diff'] > 0 else 'worse'} ({'Holm ' if holm else ''}p <= {alpha:g})"
 
 
-def _rows(cells: pd.DataFrame):
-    """The rows of a block in paper order: (method, gamma, c) -> {lr: cell}."""
+def _key_text(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _rows(report: Report, cells: pd.DataFrame):
+    """The rows of a block in paper order: (method, gamma, c, extra keys) -> {lr: cell}."""
     rows: dict[tuple, dict] = {}
     for _, cell in cells.iterrows():
-        rows.setdefault((cell["bn"], cell["gamma"], cell["c"]), {})[cell["lr"]] = cell
+        rows.setdefault(tuple(cell[k] for k in report.row_keys), {})[cell["lr"]] = cell
     return rows
+
+
+def reference_name(compared: Compared | None) -> str:
+    if compared is None or compared.spec.is_base:
+        return "BASE"
+    return f"the reference ({' '.join(f'{k}={v}' for k, v in compared.spec.against.items())})"
+
+
+def _sided(alternative: str) -> str:
+    return "one-sided" if alternative == "greater" else "two-sided"
 
 
 def _lrs(cells: pd.DataFrame) -> list[float]:
@@ -50,19 +65,38 @@ def caption(report: Report, n_comparisons: int, latex: bool = False) -> str:
     """What the table shows and how it was tested: test, alpha, n, pairing, correction."""
     n = report.cells["n"]
     seeds = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
-    correction = (f", Holm-corrected across the {n_comparisons} comparisons of this report"
-                  if report.holm else "")
+    primary = report.primary
+    ref = reference_name(primary)
+    correction = ""
+    if report.holm:
+        family = "this report" if len(report.comparisons) == 1 else f"the comparison with {ref}"
+        correction = f", Holm-corrected across the {n_comparisons} comparisons of {family}"
     settings = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                          for k, v in report.settings.items() if k not in ("dataset", "arch"))
-    text = (f"Test accuracy (%) at the best-validation epoch, mean ± std (ddof=1) over n = {seeds} "
-            f"seeds (n in parentheses); rows: method and BN-scale init γ (c: BN-scale lr divisor), "
-            f"columns: learning rate. BOLD: better than BASE of the same learning rate by a "
-            f"one-sided paired t-test (H1: cell > BASE; pairs = runs with the same seed) at "
-            f"α = {report.alpha:g}{correction}. UNDER: highest mean of the column. "
-            f"† no test (fewer than 2 seeds paired with BASE).")
+    extra = "".join(f", {key}" for key in report.extra_keys)
+    text = (f"Test accuracy (%) at the best-validation epoch, mean ± std over n = {seeds} seeds "
+            f"(n in parentheses; std: the sample std, ddof=1, as the paper does not say which it "
+            f"reports); rows: method and BN-scale init γ (c: BN-scale lr divisor){extra}, columns: "
+            f"learning rate. ")
+    if primary is None:
+        text += "No bold: this report compares cells pairwise only (below). "
+    elif primary.alternative == "greater":
+        text += (f"BOLD: better than {ref} of the same learning rate by a one-sided paired t-test "
+                 f"(H1: cell > {ref}; pairs = runs with the same seed) at α = {report.alpha:g}"
+                 f"{correction}. ")
+    else:
+        text += (f"BOLD: better than {ref} of the same learning rate by a two-sided paired t-test "
+                 f"(H1: cell ≠ {ref}, bold where the cell's mean is the higher; pairs = runs with the "
+                 f"same seed) at α = {report.alpha:g}{correction}. ")
+    text += "UNDER: highest mean of the column."
+    if primary is not None:
+        text += f" † no test (fewer than 2 seeds paired with {ref})."
     if report.paper:
         text += (f" paper: Table {report.paper} of Davis & Frank (2022), mean ± std over 15 seeds; "
                  f"Δ/σ: (ours - paper) / paper std.")
+    if report.preset:
+        how = "given" if report.preset_source == "given" else "found from the CSV's cells"
+        text += f" Study: preset {report.preset} ({how})."
     text += f" Settings: {settings}." if settings else ""
     if not latex:
         return text.replace("BOLD", "**bold**").replace("UNDER", "<ins>underlined</ins>")
@@ -76,22 +110,27 @@ def _n_comparisons(report: Report) -> int:
 
 def _cell_text(cell, bold: str, under: str) -> str:
     text = f"{fmt_num(cell['mean'])} ± {fmt_num(cell['std'])}"
-    if cell["significant"]:
+    if cell["better"]:
         text = bold.format(text)
     if cell["best_in_column"]:
         text = under.format(text)
-    mark = " †" if cell["bn"] != BASE and not cell["n_pairs"] >= 2 else ""
+    mark = " †" if isinstance(cell["reference"], str) and not cell["n_pairs"] >= 2 else ""
     return f"{text} ({cell['n']}){mark}"
+
+
+def _row_head(report: Report, bn, gamma, c, *extras) -> list[str]:
+    return [method_label({"bn": bn}), f"{gamma:g}", f"{c:g}", *map(_key_text, extras)]
 
 
 def markdown_block(report: Report, cells: pd.DataFrame) -> list[str]:
     lrs = _lrs(cells)
-    head = ["method", "γ", "c"]
+    head = ["method", "γ", "c", *report.extra_keys]
+    keys = len(head)
     for lr in lrs:
         head += [f"lr {lr:g}"] + (["paper", "Δ/σ"] if report.paper else [])
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 3 + "---:|" * (len(head) - 3)]
-    for (bn, gamma, c), by_lr in _rows(cells).items():
-        row = [method_label({"bn": bn}), f"{gamma:g}", f"{c:g}"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * keys + "---:|" * (len(head) - keys)]
+    for key, by_lr in _rows(report, cells).items():
+        row = _row_head(report, *key)
         for lr in lrs:
             cell = by_lr.get(lr)
             row.append("-" if cell is None else _cell_text(cell, "**{}**", "<ins>{}</ins>"))
@@ -107,38 +146,126 @@ def _paper_text(cell, pm: str) -> list[str]:
     return [f"{cell['paper_mean']:.2f} {pm} {cell['paper_std']:.2f}", f"{cell['paper_delta_sd']:+.1f}"]
 
 
-def comparison_rows(report: Report, cells: pd.DataFrame) -> list[list[str]]:
-    rows = []
-    for _, cell in cells[cells["bn"] != BASE].iterrows():
-        ci = (f"{cell['mean_diff']:+.2f} [{cell['ci_low']:+.2f}, {cell['ci_high']:+.2f}]"
-              if cell["n_pairs"] >= 2 else fmt_num(cell["mean_diff"]))
-        rows.append([method_label(cell), f"{cell['gamma']:g}", f"{cell['c']:g}", f"{cell['lr']:g}",
-                     str(int(cell["n_pairs"])), ci, fmt_num(cell["t"]), fmt_p(cell["p"]),
-                     fmt_p(cell["p_holm"]), fmt_num(cell["d_z"]),
-                     f"{int(cell['wins'])}/{int(cell['n_pairs'])}", fmt_p(cell["wilcoxon_p"]),
-                     verdict(cell, report.alpha, report.holm)])
-    return rows
+def _plain(text: str) -> str:
+    return text
 
 
-COMPARISON_HEAD = ["method", "γ", "c", "lr", "pairs", "Δ mean [95% CI]", "t", "p", "p Holm", "d_z",
-                   "wins", "Wilcoxon p", "verdict"]
+def _markdown_bold(text: str) -> str:
+    return f"**{text}**"
+
+
+def _latex_bold(text: str) -> str:
+    return f"\\textbf{{{text}}}"
+
+
+def against_table(report: Report, compared: Compared, rows: pd.DataFrame, esc=_plain
+                  ) -> tuple[str, list[str], list[list[str]], str]:
+    """(intro, head, rows, column alignment) of one block's pairs of a comparison with a reference."""
+    show_ref = not compared.spec.is_base
+    ref, short = reference_name(compared), "BASE" if compared.spec.is_base else "reference"
+    sided = _sided(compared.alternative)
+    head = ["method", "γ", "c", *report.extra_keys, "lr", *(["vs"] if show_ref else []), "pairs",
+            "Δ mean [95% CI]", "t", "p", "p Holm", "d_z", "wins", "Wilcoxon p", "Wilcoxon", "verdict",
+            *(["paper Δ"] if report.paper else [])]
+    align = "l" * (len(report.row_keys) + 1 + show_ref) + "r" * 8 + "ll" + "r" * bool(report.paper)
+    body = []
+    for _, pair in rows.iterrows():
+        cell = report.cells.loc[pair["cell_index"]]
+        testable = pair["n_pairs"] >= 2
+        ci = (f"{pair['mean_diff']:+.2f} [{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}]"
+              if testable else fmt_num(pair["mean_diff"]))
+        line = [*_row_head(report, *(cell[k] for k in report.row_keys)), f"{cell['lr']:g}",
+                *([pair["ref_label"]] if show_ref else []), str(int(pair["n_pairs"])), ci,
+                fmt_num(pair["t"]), fmt_p(pair["p"]), fmt_p(pair["p_holm"]), fmt_num(pair["d_z"]),
+                f"{int(pair['wins'])}/{int(pair['n_pairs'])}", fmt_p(pair["wilcoxon_p"]),
+                pair["wilcoxon_method"], verdict(pair, report.alpha, report.holm)]
+        if report.paper:
+            line.append("-" if math.isnan(pair["paper_diff"]) else f"{pair['paper_diff']:+.2f}")
+        body.append([esc(v) for v in line])
+    chosen = " ".join(f"{k}={v}" for k, v in compared.spec.cells.items())
+    intro = (f"Paired comparison{f' of the cells with {chosen}' if chosen else ''} with {ref} "
+             f"(Δ = cell - {short} per seed; p: {sided} paired t; d_z = mean Δ / std Δ; wins: seeds "
+             f"where the cell beat {ref}; Wilcoxon: {sided} signed-rank p and how scipy computed "
+             f"it: exact, permutation or normal approx.")
+    intro += "; paper Δ: the same difference in the paper's table):" if report.paper else "):"
+    return esc(intro), [esc(h) for h in head], body, align
+
+
+def _short_labels(cells: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Cell names from the row keys that differ among `cells` (e.g. input_norm=fixed)."""
+    varying = [k for k in keys if cells[k].nunique() > 1] or ["bn"]
+    return [" ".join(method_label(cell) if k == "bn" else f"{k}={_key_text(cell[k])}" for k in varying)
+            for _, cell in cells.iterrows()]
+
+
+def pairwise_matrix(report: Report, compared: Compared, rows: pd.DataFrame, esc=_plain,
+                    bold=_markdown_bold) -> tuple[str, list[str], list[list[str]], str]:
+    """(intro, head, rows, alignment) of one block and lr's pairwise comparison: entry (row, column)
+    = mean paired difference row - column and its p (H1: row > column when one-sided)."""
+    members = sorted(set(rows["cell_index"]) | set(rows["ref_index"]))
+    labels = _short_labels(report.cells.loc[members], report.row_keys)
+    found = {}
+    for _, pair in rows.iterrows():
+        found[(pair["cell_index"], pair["ref_index"])] = (pair, 1)
+        found.setdefault((pair["ref_index"], pair["cell_index"]), (pair, -1))  # two-sided: symmetric
+    body = []
+    for a, label in zip(members, labels, strict=True):
+        line = [esc(label)]
+        for b in members:
+            if a == b:
+                line.append("·" if esc is _plain else "--")
+                continue
+            pair, sign = found[(a, b)]
+            p = pair["p_holm"] if report.holm else pair["p"]
+            text = f"{sign * pair['mean_diff']:+.2f} (p {fmt_p(p)})" if pair["n_pairs"] >= 2 else "no test"
+            if report.paper and not math.isnan(pair["paper_diff"]):
+                text += f", paper {sign * pair['paper_diff']:+.2f}"
+            line.append(bold(esc(text)) if pair["significant"] else esc(text))
+        body.append(line)
+    methods = rows["wilcoxon_method"].value_counts()
+    sided = _sided(compared.alternative)
+    h1 = "row > column" if compared.alternative == "greater" else "row ≠ column"
+    intro = (f"Pairwise comparison, lr {rows['lr'].iloc[0]:g} (entry: Δ = row - column, the mean "
+             f"difference over paired seeds, and the {sided} paired-t p{' (Holm)' if report.holm else ''}"
+             f", H1: {h1}; bold: p <= {report.alpha:g}; the {sided} Wilcoxon signed-rank p of each pair "
+             f"is in stats.csv, computed here by: "
+             + ", ".join(f"{method} ({count} pairs)" for method, count in methods.items()) + "):")
+    return esc(intro), [esc("Δ row - column"), *map(esc, labels)], body, "l" + "r" * len(members)
+
+
+def comparison_tables(report: Report, title: str, esc=_plain, bold=_markdown_bold) -> list[tuple]:
+    """Every comparison table of one block: a table per comparison with a reference, then a matrix
+    per learning rate for a pairwise comparison."""
+    tables = []
+    for compared in report.comparisons:
+        rows = compared.rows[compared.rows["block"] == title] if len(compared.rows) else compared.rows
+        if rows.empty:
+            continue
+        if not compared.spec.pairwise:
+            tables.append(against_table(report, compared, rows, esc))
+            continue
+        for lr in sorted(rows["lr"].unique(), reverse=True):
+            tables.append(pairwise_matrix(report, compared, rows[rows["lr"] == lr], esc, bold))
+    return tables
+
+
+def _markdown_table(head: list[str], rows: list[list[str]], align: str) -> list[str]:
+    rule = "|" + "".join("---:|" if a == "r" else "---|" for a in align)
+    return ["| " + " | ".join(head) + " |", rule, *("| " + " | ".join(r) + " |" for r in rows)]
 
 
 def render_markdown(report: Report) -> str:
     lines = ["# bninit report", "", caption(report, _n_comparisons(report)), ""]
     for title, cells in report.blocks():
         lines += [f"## {title}", "", *markdown_block(report, cells), ""]
-        rows = comparison_rows(report, cells)
-        if rows:
-            lines += ["Paired comparison with BASE (Δ = cell - BASE per seed; p: one-sided paired t; "
-                      "d_z = mean Δ / std Δ; wins: seeds where the cell beat BASE; "
-                      "Wilcoxon: one-sided signed-rank):", "",
-                      "| " + " | ".join(COMPARISON_HEAD) + " |",
-                      "|" + "---|" * 4 + "---:|" * (len(COMPARISON_HEAD) - 5) + "---|",
-                      *("| " + " | ".join(r) + " |" for r in rows), ""]
+        for intro, head, rows, align in comparison_tables(report, title):
+            lines += [intro, "", *_markdown_table(head, rows, align), ""]
     lines += ["## Warnings", ""]
+    primary = report.primary
+    ref = "the cells it is compared with" if primary is None else "its " + (
+        "BASE" if primary.spec.is_base else "reference")
     lines += [f"- {w}" for w in report.warnings] or [
-        "- none: every cell has the same finished seeds as its BASE; no failed, missing or "
+        f"- none: every cell has the same finished seeds as {ref}; no failed, missing or "
         "duplicated runs."]
     return "\n".join(lines) + "\n"
 
@@ -148,7 +275,8 @@ def tex_escape(text: str) -> str:
                           ("#", "\\#"), ("_", "\\_"), ("{", "\\{"), ("}", "\\}")):
         text = text.replace(char, escaped)
     text = text.replace("<=", "$\\le$").replace(">", "$>$")
-    return text.replace("γ", "$\\gamma$").replace("Δ", "$\\Delta$").replace("σ", "$\\sigma$")
+    text = text.replace("γ", "$\\gamma$").replace("Δ", "$\\Delta$").replace("σ", "$\\sigma$")
+    return text.replace("≠", "$\\neq$")
 
 
 def _tex_table(caption_text: str, spec: str, head: list[str], rows: list[list[str]]) -> list[str]:
@@ -160,12 +288,13 @@ def _tex_table(caption_text: str, spec: str, head: list[str], rows: list[list[st
 
 def latex_block(report: Report, title: str, cells: pd.DataFrame, caption_text: str) -> list[str]:
     lrs = _lrs(cells)
-    head = ["Method", "$\\gamma$", "$c$"]
+    head = ["Method", "$\\gamma$", "$c$", *map(tex_escape, report.extra_keys)]
+    keys = len(head)
     for lr in lrs:
         head += [f"$\\eta = {lr:g}$"] + (["paper", "$\\Delta/\\sigma$"] if report.paper else [])
     rows = []
-    for (bn, gamma, c), by_lr in _rows(cells).items():
-        row = [tex_escape(method_label({"bn": bn})), f"{gamma:g}", f"{c:g}"]
+    for key, by_lr in _rows(report, cells).items():
+        row = [tex_escape(v) for v in _row_head(report, *key)]
         for lr in lrs:
             cell = by_lr.get(lr)
             text = "--" if cell is None else _cell_text(cell, "\\textbf{{{}}}", "\\underline{{{}}}")
@@ -173,7 +302,7 @@ def latex_block(report: Report, title: str, cells: pd.DataFrame, caption_text: s
             if report.paper:
                 row += [t.replace("±", "$\\pm$") for t in _paper_text(cell, "±")]
         rows.append(row)
-    spec = "lrr" + "r" * (len(head) - 3)
+    spec = "lrr" + "l" * (keys - 3) + "r" * (len(head) - keys)
     return _tex_table(f"{tex_escape(title)}. {caption_text}", spec, head, rows)
 
 
@@ -183,12 +312,6 @@ def render_latex(report: Report) -> str:
     lines = ["% Written by `bninit report`; needs \\usepackage{booktabs} in the preamble.", ""]
     for title, cells in report.blocks():
         lines += latex_block(report, title, cells, cap)
-        rows = comparison_rows(report, cells)
-        if rows:
-            head = [tex_escape(h) for h in COMPARISON_HEAD]
-            body = [[tex_escape(v) for v in r] for r in rows]
-            lines += _tex_table(f"{tex_escape(title)}: paired comparison with BASE "
-                                "($\\Delta$ = cell $-$ BASE per seed, 95\\% t-interval; one-sided "
-                                "paired t and Wilcoxon signed-rank p; $d_z$ = mean/std of $\\Delta$).",
-                                "lrrrr" + "r" * 7 + "l", head, body)
+        for intro, head, rows, align in comparison_tables(report, title, tex_escape, _latex_bold):
+            lines += _tex_table(f"{tex_escape(title)}: {intro}", align, head, rows)
     return "\n".join(lines)

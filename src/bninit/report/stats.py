@@ -1,7 +1,8 @@
 """Statistics of a study: pure functions of arrays, no I/O (SPEC §3, §6).
 
-A cell is compared with BASE by pairing runs of the same seed: d = cell - BASE per seed. The paper's
-test is the one-sided paired t-test (H1: cell > BASE); the rest is added for an honest report.
+A cell is compared with a reference cell (BASE by default) by pairing runs of the same seed:
+d = cell - reference per seed. The paper's test is the one-sided paired t-test (H1: cell > BASE);
+`alternative="two-sided"` tests H1: cell != reference. The rest is added for an honest report.
 """
 
 from dataclasses import asdict, dataclass
@@ -39,31 +40,71 @@ def cohens_dz(diffs) -> float:
 
 
 def win_count(diffs) -> int:
-    """How many seeds the cell beat BASE on (strictly)."""
+    """How many seeds the cell beat its reference on (strictly)."""
     return int(np.sum(np.asarray(diffs, dtype=float) > 0))
 
 
-def paired_ttest_greater(x, y) -> tuple[float, float]:
-    """One-sided paired t-test of H1: mean(x - y) > 0; (t, p). NaN for fewer than 2 pairs."""
+ALTERNATIVES = ("greater", "two-sided")
+
+
+def paired_ttest(x, y, alternative: str = "greater") -> tuple[float, float]:
+    """Paired t-test of H1: mean(x - y) > 0 (greater) or != 0 (two-sided); (t, p).
+
+    NaN for fewer than 2 pairs; constant differences give t = +-inf (p 0, or 1 when one-sided and
+    negative) or, all zero, NaN, where scipy would warn.
+    """
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if len(x) < 2:
         return NAN, NAN
     d = x - y
-    if np.all(d == d[0]):  # zero variance: t is undefined (d = 0) or infinite; scipy warns
-        return (NAN, NAN) if d[0] == 0 else (float(np.sign(d[0]) * np.inf), 0.0 if d[0] > 0 else 1.0)
-    result = stats.ttest_rel(x, y, alternative="greater")
+    if np.all(d == d[0]):
+        if d[0] == 0:
+            return NAN, NAN
+        p = 1.0 if alternative == "greater" and d[0] < 0 else 0.0
+        return float(np.sign(d[0]) * np.inf), p
+    result = stats.ttest_rel(x, y, alternative=alternative)
     return float(result.statistic), float(result.pvalue)
 
 
-def wilcoxon_greater(x, y) -> float:
-    """One-sided Wilcoxon signed-rank p (H1: x > y), the rank-based robustness check.
+# How scipy's `wilcoxon(method="auto")` computes p (read from scipy 1.17's source): with n the
+# number of pairs (zero differences included), n > 50: the normal approximation; otherwise, when
+# the |differences| have no ties and no zeros: the exact null distribution; with ties or zeros and
+# n <= 13: an exhaustive permutation test over the 2^n sign flips (exact for that data); with ties
+# or zeros and 14 <= n <= 50: the normal approximation (tie-corrected variance, no continuity
+# correction). Zero differences are dropped before ranking (zero_method="wilcox").
+WILCOXON_EXACT_MAX_N = 50
+WILCOXON_PERMUTATION_MAX_N = 13
 
-    NaN when it cannot be computed (fewer than 2 pairs, or every difference zero).
+
+def wilcoxon_method(diffs) -> str:
+    """Which p scipy's `method="auto"` computes for these differences: exact, permutation or normal
+    approx. (see the rule above)."""
+    d = np.asarray(diffs, dtype=float)
+    nonzero = np.abs(d[d != 0])
+    ties_or_zeros = len(nonzero) < len(d) or len(np.unique(nonzero)) < len(nonzero)
+    if len(d) > WILCOXON_EXACT_MAX_N:
+        return "normal approx."
+    if not ties_or_zeros:
+        return "exact"
+    return "permutation" if len(d) <= WILCOXON_PERMUTATION_MAX_N else "normal approx."
+
+
+_SCIPY_METHOD = {"exact": "exact", "normal approx.": "asymptotic"}
+
+
+def wilcoxon(x, y, alternative: str = "greater") -> tuple[float, str]:
+    """Wilcoxon signed-rank p of H1: x > y (greater) or x != y (two-sided), the rank-based
+    robustness check, and the method that computed it (`wilcoxon_method`, passed to scipy
+    explicitly so the label is the method used).
+
+    (NaN, "-") when it cannot be computed (fewer than 2 pairs, or every difference zero).
     """
     d = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
     if len(d) < 2 or np.all(d == 0):
-        return NAN
-    return float(stats.wilcoxon(d, alternative="greater").pvalue)
+        return NAN, "-"
+    method = wilcoxon_method(d)
+    scipy_method = _SCIPY_METHOD.get(method) or stats.PermutationMethod()
+    return float(stats.wilcoxon(d, alternative=alternative, method=scipy_method).pvalue), method
 
 
 def holm(pvalues) -> np.ndarray:
@@ -86,8 +127,9 @@ def holm(pvalues) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PairedComparison:
-    """A cell against BASE over the seeds both have (x = cell, y = BASE, same order)."""
+    """A cell against its reference over the seeds both have (x = cell, y = reference, same order)."""
 
+    alternative: str
     n_pairs: int
     mean_diff: float
     ci_low: float
@@ -97,6 +139,7 @@ class PairedComparison:
     d_z: float
     wins: int
     wilcoxon_p: float
+    wilcoxon_method: str
 
     @property
     def testable(self) -> bool:
@@ -106,14 +149,18 @@ class PairedComparison:
         return asdict(self)
 
 
-def compare_paired(x, y, level: float = 0.95) -> PairedComparison:
-    """Everything the report says about one cell vs BASE, from the paired accuracies."""
+def compare_paired(x, y, alternative: str = "greater", level: float = 0.95) -> PairedComparison:
+    """Everything the report says about one cell vs its reference, from the paired accuracies."""
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative {alternative!r}: allowed: {', '.join(ALTERNATIVES)}")
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if x.shape != y.shape:
         raise ValueError(f"paired samples differ in length: {len(x)} vs {len(y)}")
     d = x - y
-    t, p = paired_ttest_greater(x, y)
+    t, p = paired_ttest(x, y, alternative)
     low, high = mean_ci(d, level)
+    w_p, w_method = wilcoxon(x, y, alternative)
     return PairedComparison(
-        n_pairs=len(d), mean_diff=float(d.mean()) if len(d) else NAN, ci_low=low, ci_high=high,
-        t=t, p=p, d_z=cohens_dz(d), wins=win_count(d), wilcoxon_p=wilcoxon_greater(x, y))
+        alternative=alternative, n_pairs=len(d), mean_diff=float(d.mean()) if len(d) else NAN,
+        ci_low=low, ci_high=high, t=t, p=p, d_z=cohens_dz(d), wins=win_count(d), wilcoxon_p=w_p,
+        wilcoxon_method=w_method)

@@ -27,10 +27,11 @@ from omegaconf.errors import OmegaConfBaseException
 from bninit.atomic import write_text
 from bninit.config import RunConfig, validate
 from bninit.errors import UserError, first_line
+from bninit.presets import expand_cells
 from bninit.store.collect import run_row, run_status
 from bninit.store.rundir import RUNS_LIST, run_dir
 from bninit.sweep.compose import to_run_config
-from bninit.sweep.plan import cell_key, expand_cells, job_overrides, seed_list
+from bninit.sweep.plan import cell_key, job_overrides, seed_list
 from bninit.sweep.status import format_table, status_table
 
 PRESET_OVERRIDE_KEYS = ("sweep",)

@@ -1,0 +1,100 @@
+"""`bninit report CSV [...]`: the flags, the table on stdout, the files under -o DIR."""
+
+import argparse
+import sys
+
+from bninit.errors import UserError
+from bninit.report.analysis import FORMATS
+from bninit.report.paper import PAPER_TABLES
+from bninit.report.stats import ALTERNATIVES
+from bninit.report.write import write_report
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, like every other bad input
+        raise UserError(message)
+
+
+def parse_against(words: list[str]) -> dict[str, str]:
+    """`--against bn=a1 gamma=0.1` -> {"bn": "a1", "gamma": "0.1"}; one-line error otherwise."""
+    where = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or not key or not value:
+            raise UserError(f"--against {word!r}: expected KEY=VALUE (e.g. --against bn=base)")
+        if key in where:
+            raise UserError(f"--against {' '.join(words)}: {key} given twice")
+        where[key] = value
+    return where
+
+
+def report_cli(args: list[str]) -> int:
+    parser = _Parser(prog="bninit report", description="Significance tables and plots of a study.")
+    parser.add_argument("csv", help="results CSV written by `bninit collect`")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="all",
+        help="table files to write; markdown or all print Markdown, latex prints LaTeX",
+    )
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    parser.add_argument(
+        "--holm", action="store_true", help="Holm-correct the p-values across the pairs of each comparison"
+    )
+    parser.add_argument("--paper", choices=PAPER_TABLES, help="show the paper's numbers of this table")
+    parser.add_argument(
+        "--against",
+        nargs="+",
+        action="append",
+        metavar="KEY=VALUE",
+        default=[],
+        help="compare every cell with the cell of its block and lr that has these "
+        "values (default bn=base); repeat for more comparisons",
+    )
+    parser.add_argument(
+        "--pairwise",
+        nargs="*",
+        metavar="KEY",
+        help="compare every pair of cells of a block and lr; KEYs (e.g. input_norm) "
+        "are compared across instead of making blocks",
+    )
+    parser.add_argument(
+        "--alternative",
+        choices=ALTERNATIVES,
+        help="H1 of the tests: greater (cell > reference, the paper's; default) or two-sided",
+    )
+    parser.add_argument(
+        "--preset",
+        help="use this preset's default comparisons (default: the preset whose cells the CSV has, if any)",
+    )
+    parser.add_argument("--no-plots", dest="plots", action="store_false", help="skip the PNG plots")
+    parser.add_argument(
+        "-o", "--out", metavar="DIR", help="output directory (default: the CSV path minus .csv)"
+    )
+    opts = parser.parse_args(args)
+    paths = write_report(
+        opts.csv,
+        opts.out,
+        alpha=opts.alpha,
+        holm=opts.holm,
+        paper=opts.paper,
+        fmt=opts.format,
+        plots=opts.plots,
+        against=[parse_against(words) for words in opts.against],
+        pairwise=opts.pairwise,
+        alternative=opts.alternative,
+        preset=opts.preset,
+    )
+    shown = paths.latex if opts.format == "latex" else paths.markdown
+    print(shown.read_text(), end="")
+    report = paths.report
+    if report.preset:
+        how = "given" if report.preset_source == "given" else "found from the CSV's cells"
+        print(f"preset {report.preset} ({how})", file=sys.stderr)
+    written = [p for p in (paths.markdown, paths.latex, paths.stats_csv, *paths.plots) if p]
+    print(
+        f"wrote {len(written)} files to {paths.out_dir}/: "
+        + ", ".join(str(p.relative_to(paths.out_dir)) for p in written),
+        file=sys.stderr,
+    )
+    return 0

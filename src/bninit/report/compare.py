@@ -1,0 +1,136 @@
+"""Which cell each cell of a study is compared with, and the seed-paired numbers of each pair.
+
+Inside each block and learning rate, a `Comparison` pairs every chosen cell with the cell that
+matches its `against` KEY=VALUEs (when several match, the one that agrees with the cell on the
+other row keys, e.g. the same gamma and c), or pairs every two cells (pairwise). The numbers come
+from `bninit.report.stats.compare_paired` on the seeds both cells finished.
+"""
+
+import itertools
+
+import pandas as pd
+
+from bninit.errors import UserError
+from bninit.report import stats
+from bninit.report.defaults import Comparison
+
+NOT_COMPARED_ACROSS = ("dataset", "arch", "lr")  # a comparison stays inside one block and lr
+
+
+def fmt_value(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def matches(value, wanted) -> bool:
+    """A config value equals a KEY=VALUE's text: 0.1 == "0.1", 1 == "1.0", else compared as text."""
+    try:
+        return float(value) == float(wanted)
+    except (TypeError, ValueError):
+        return str(value) == str(wanted)
+
+
+def select(cells: pd.DataFrame, where: dict) -> pd.Series:
+    """True for the cells (or runs) whose config matches every KEY=VALUE of `where`."""
+    mask = pd.Series(True, index=cells.index)
+    for key, wanted in where.items():
+        mask &= cells[key].map(lambda value, wanted=wanted: matches(value, wanted))
+    return mask
+
+
+def check_comparison(runs: pd.DataFrame, spec: Comparison, config_cols: list[str]) -> None:
+    """A one-line UserError for a KEY that is no config column, or a VALUE that matches no run."""
+    flag = "--pairwise" if spec.pairwise else "--against"
+    allowed = [col for col in config_cols if col not in NOT_COMPARED_ACROSS]
+    for key in [*(spec.against or {}), *spec.cells, *spec.across]:
+        if key not in allowed:
+            raise UserError(f"{flag}: unknown key {key!r}; allowed: {', '.join(allowed)}")
+    for key, value in (spec.against or {}).items():
+        if not select(runs, {key: value}).any():
+            found = ", ".join(fmt_value(v) for v in runs[key].drop_duplicates())
+            raise UserError(f"{flag} {key}={value}: no cell has {key}={value}; {key} is one of: {found}")
+    if spec.against and not select(runs, spec.against).any():
+        raise UserError(f"{flag} {spec.label}: no cell has all of these values together")
+
+
+def compare(
+    cells: pd.DataFrame,
+    spec: Comparison,
+    row_keys: list[str],
+    alternative: str,
+    warnings: list[str],
+    strict: bool = False,
+) -> pd.DataFrame:
+    """One row per compared pair (cell_index, ref_index: rows of `cells`), in `cells`' order.
+
+    A block/lr without a reference cell is skipped with a warning (`strict`: a UserError, the
+    default report's rule when no comparison was asked for).
+    """
+    alternative = spec.alternative or alternative
+    rest = [key for key in row_keys if key not in (spec.against or {})]
+    pairs, orphans, unmatched = [], [], []
+    for (block, lr), group in cells.groupby(["block", "lr"], sort=False):
+        chosen = group[select(group, spec.cells)]
+        if spec.pairwise:
+            both_ways = alternative != "two-sided"  # one-sided: a > b and b > a are two tests
+            pick = itertools.permutations if both_ways else itertools.combinations
+            pairs += list(pick(chosen.index, 2))
+            continue
+        is_ref = select(group, spec.against)
+        refs, subjects = group[is_ref], chosen[~is_ref[chosen.index]]
+        if subjects.empty:
+            continue
+        if refs.empty:
+            orphans.append(f"{block} lr={lr:g}")
+            continue
+        for i, subject in subjects.iterrows():
+            agree = refs if len(refs) == 1 else refs[select(refs, {k: subject[k] for k in rest})]
+            if len(agree) == 1:
+                pairs.append((i, agree.index[0]))
+            else:
+                unmatched.append(subject["label"] + f" lr={lr:g}")
+    if orphans:
+        where = "; ".join(orphans)
+        if strict:
+            raise UserError(
+                f"no BASE cell (bn=base) to compare with for: {where} (add BASE runs for "
+                "these; --against bn=base reports the rest with a warning; --against "
+                "KEY=VALUE or --pairwise compare with other cells)"
+            )
+        warnings.append(f"no reference cell ({spec.label}) in: {where}; those cells are not compared with it")
+    if unmatched:
+        warnings.append(
+            f"{spec.label}: no reference cell with the same {', '.join(rest)} for "
+            f"{'; '.join(unmatched)}; not compared"
+        )
+    rows = [paired(cells.loc[i], cells.loc[j], alternative, warnings) for i, j in sorted(pairs)]
+    return pd.DataFrame(rows, columns=None if rows else ["cell_index", "ref_index", "p"])
+
+
+def paired(cell: pd.Series, ref: pd.Series, alternative: str, warnings: list[str]) -> dict:
+    """`cell` against `ref` on the seeds both finished (x = cell, y = reference)."""
+    ours, theirs = cell["seed_acc"], ref["seed_acc"]
+    seeds = sorted(set(ours) & set(theirs))
+    unpaired = sorted(set(ours) - set(theirs))
+    if unpaired:
+        warnings.append(
+            f"{cell['cell']}: seed(s) {', '.join(map(str, unpaired))} have no "
+            f"{ref['label']} run with the same seed; not paired"
+        )
+    result = stats.compare_paired([ours[s] for s in seeds], [theirs[s] for s in seeds], alternative)
+    if not result.testable:
+        warnings.append(
+            f"{cell['cell']}: {len(seeds)} seed(s) paired with {ref['label']}; no test (needs at least 2)"
+        )
+    return {
+        "cell_index": cell.name,
+        "ref_index": ref.name,
+        "block": cell["block"],
+        "lr": cell["lr"],
+        "cell": cell["cell"],
+        "reference": ref["cell"],
+        "ref_label": ref["label"],
+        "ref_mean": ref["mean"],
+        "pairs": seeds,
+        "diffs": [ours[s] - theirs[s] for s in seeds],
+        **result.to_dict(),
+    }

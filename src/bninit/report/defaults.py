@@ -1,0 +1,116 @@
+"""What `bninit report` compares: a `Comparison` is one family of seed-paired tests, and every
+preset (conf/sweep/<name>.yaml) has its default comparisons here, the way the paper states its
+result. A study's preset is found from its cells (`detect_preset`) or given with `--preset`.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+BASE = "base"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Inside each block and lr: every cell matching `cells` (default: every cell) against the cell
+    matching `against` (KEY=VALUE); `against` None: every pair of those cells (pairwise).
+
+    `across`: keys (config columns such as input_norm) whose values are compared with each other
+    rather than splitting the study into blocks. `alternative` None: the one the user asked for.
+    """
+
+    against: dict[str, str] | None
+    cells: dict[str, str] = field(default_factory=dict)
+    alternative: str | None = None
+    across: tuple[str, ...] = ()
+
+    @property
+    def pairwise(self) -> bool:
+        return self.against is None
+
+    @property
+    def is_base(self) -> bool:
+        return self.against == {"bn": BASE}
+
+    @property
+    def label(self) -> str:
+        """Short name: "bn=base", "bn=rbn (cells bn=ours)", "pairwise"."""
+        text = "pairwise" if self.pairwise else " ".join(f"{k}={v}" for k, v in self.against.items())
+        if self.cells:
+            text += " (cells " + " ".join(f"{k}={v}" for k, v in self.cells.items()) + ")"
+        return text
+
+    def keys(self) -> tuple[str, ...]:
+        """The config keys this comparison crosses: they are row keys, never block keys."""
+        return tuple(dict.fromkeys([*(self.against or {}), *self.across]))
+
+
+AGAINST_BASE = Comparison(against={"bn": BASE})
+
+
+def ours_against(method: str) -> Comparison:
+    """The method (bn=ours) against `method` at the same gamma and c (when it has several)."""
+    return Comparison(against={"bn": method}, cells={"bn": "ours"})
+
+
+# Each preset's default report (with no --against / --pairwise). The first `against` comparison
+# gives the bold marks of the paper-style table.
+PRESET_COMPARISONS: dict[str, tuple[Comparison, ...]] = {
+    "table1a": (AGAINST_BASE,),
+    "table1b": (AGAINST_BASE,),
+    "table2a": (AGAINST_BASE,),
+    "demo": (AGAINST_BASE,),
+    "strong_base": (AGAINST_BASE,),  # paper Sect. 4.4: ours still beats the stronger BASE
+    "ablation": (AGAINST_BASE,),  # paper Sect. 4.1
+    # paper Sect. 4.5: ours beats RBN/RBN- and IEBN/IEBN- (one-sided), bold = better than BASE
+    "table2b": (AGAINST_BASE, *(ours_against(m) for m in ("rbn", "rbn_minus", "iebn", "iebn_minus"))),
+    # paper Sect. 4.4: A1, A2 and ours against BASE; ours against A1 and A2 per gamma and lr
+    "alt": (AGAINST_BASE, ours_against("a1"), ours_against("a2")),
+    # paper Sect. 4.4: the three input normalizations give "similar results": two-sided, pairwise
+    "input_norm": (Comparison(against=None, alternative="two-sided", across=("input_norm",)),),
+}
+
+
+def _norm(value: Any) -> Any:
+    """A config value as compared between a CSV and a preset: numbers as floats, the rest as text."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _cells_on(runs: pd.DataFrame, keys: list[str]) -> set[tuple]:
+    rows = runs[keys].drop_duplicates()
+    return {tuple(_norm(v) for v in row) for row in rows.itertuples(index=False)}
+
+
+def preset_cells(name: str) -> list[dict]:
+    from bninit.presets import expand_cells, load_preset
+
+    return expand_cells(load_preset(name)["cells"])
+
+
+def detect_preset(runs: pd.DataFrame) -> str | None:
+    """The preset whose cells are exactly the CSV's cells (compared on the keys the preset sets);
+    else the smallest preset that holds every cell of the CSV (a study still running); else None."""
+    from bninit.presets import preset_names
+
+    exact, partial = [], []
+    for name in preset_names():
+        cells = preset_cells(name)
+        keys = list(dict.fromkeys(k for cell in cells for k in cell))
+        if any(k not in runs.columns for k in keys):
+            continue
+        ours = _cells_on(runs, keys)
+        theirs = {tuple(_norm(cell.get(k)) for k in keys) for cell in cells}
+        if ours == theirs:
+            exact.append(name)
+        elif ours <= theirs:
+            partial.append((len(theirs), name))
+    if exact:
+        return exact[0] if len(exact) == 1 else None
+    partial.sort()
+    if partial and (len(partial) == 1 or partial[0][0] < partial[1][0]):
+        return partial[0][1]
+    return None
