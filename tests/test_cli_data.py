@@ -92,7 +92,13 @@ def _train_one_epoch(cli, tmp_path, dataset, batch_size):
     result = json.loads(result_file.read_text())
     assert result["status"] == "done" and len(result["history"]) == 1
     assert result["config"]["dataset"] == dataset
-    return proc.stdout
+    return proc.stdout, result
+
+
+def counted_out_of(accuracy: float, images: int) -> bool:
+    """Whether `accuracy` (%) is a whole number of correct images out of `images`."""
+    correct = accuracy * images / 100
+    return abs(correct - round(correct)) < 1e-9
 
 
 @pytest.mark.slow
@@ -100,13 +106,17 @@ def test_train_cifar10_one_epoch_from_fixture(tmp_path, monkeypatch, cli):
     make_cifar(tmp_path / "data", "cifar10")
     use_fixture_checksums(monkeypatch, "cifar10", cifar_checksums(tmp_path / "data", "cifar10"))
     load_dataset("cifar10", str(tmp_path / "data"))  # the fixture's checksums live in this process
-    out = _train_one_epoch(cli, tmp_path, "cifar10", 30)
+    out, result = _train_one_epoch(cli, tmp_path, "cifar10", 30)
     assert "(90 train / 10 val / 20 test, cpu)" in out
+    assert result["config"]["augment"] == "flip" and result["best_epoch"] == 1
+    assert counted_out_of(result["best_val_acc"], 10) and counted_out_of(result["test_acc_at_best_val"], 20)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dataset,make", [("cub200", make_cub), ("stanford_cars", make_cars)])
 def test_train_224_datasets_one_epoch_from_fixture(tmp_path, cli, dataset, make):
     make(tmp_path / "data", classes=2, train_per_class=6, test_per_class=1)
-    out = _train_one_epoch(cli, tmp_path, dataset, 5)
+    out, result = _train_one_epoch(cli, tmp_path, dataset, 5)
     assert "decoding" in out and "(10 train / 2 val / 2 test, cpu)" in out
+    assert result["config"]["augment"] == "crop_flip" and result["best_epoch"] == 1
+    assert counted_out_of(result["best_val_acc"], 2) and counted_out_of(result["test_acc_at_best_val"], 2)

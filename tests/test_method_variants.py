@@ -26,14 +26,3 @@ def test_one_epoch_of_digits_trains_with_each_variant(bn, make_cfg):
     assert epoch["bn_scale_mean"] == pytest.approx(cfg.gamma, rel=0.5)
     stored = json.loads((Path(result["run_dir"]) / "result.json").read_text())
     assert stored["test_acc_at_best_val"] == result["test_acc_at_best_val"]
-
-
-def test_a_variant_run_resumes_to_the_uninterrupted_result(make_cfg, tmp_path):
-    """The variant's extra parameters (w_v, w_b) travel through the checkpoint like BN's own."""
-    whole = run(make_cfg("bn=rbn", "epochs=2"))
-    cfg = make_cfg("bn=rbn", "epochs=2", f"runs_dir={tmp_path / 'resumed'}")
-    assert run(cfg, stop_after_epoch=1)["status"] == "interrupted"
-    resumed = run(cfg)
-    for key in ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc"):
-        assert resumed[key] == whole[key], key
-    assert [h["train_loss"] for h in resumed["history"]] == [h["train_loss"] for h in whole["history"]]

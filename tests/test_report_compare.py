@@ -9,11 +9,22 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
-from test_report import BASE_ACC, BORDERLINE, CLEAR, WEAK, WORSE, cell_rows, report_error, run_row, write_csv
 
 from bninit.presets import preset_names
 from bninit.report.defaults import PRESET_COMPARISONS, preset_cells
+from bninit.report.paper import paper_numbers
 from bninit.report.write import write_report
+from test_report_analysis import (
+    BASE_ACC,
+    BORDERLINE,
+    CLEAR,
+    WEAK,
+    WORSE,
+    cell_rows,
+    report_error,
+    run_row,
+    write_csv,
+)
 
 A1_STUDY = {  # (bn, gamma, c, lr) -> per-seed accuracies: ours and a1 at two gammas, BASE
     ("base", 1.0, 1, 0.1): np.array(BASE_ACC),
@@ -203,7 +214,7 @@ def test_alt_compares_ours_with_a1_at_the_same_gamma(tmp_path):
 def test_paper_numbers_beside_the_new_comparisons(tmp_path):
     csv = preset_csv("table2b", tmp_path / "t2b.csv")
     paths = write_report(csv, tmp_path / "out", plots=False, paper="2b")
-    paper = pd.read_csv("src/bninit/paper_tables.csv").query("table == '2b'")
+    paper = paper_numbers("2b")
 
     def published(bn, dataset, lr):
         return paper[

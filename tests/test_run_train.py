@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bninit.run.train import run
-from bninit.store.rundir import cell_hash, method_tag, run_dir
+from bninit.store.rundir import cell_hash, load_checkpoint, method_tag, run_dir
 
 NUMBERS = ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc", "md5_seed")
 
@@ -66,13 +66,23 @@ def test_finished_run_is_skipped(make_cfg, capsys):
     assert "already done" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("extra", [(), ("input_norm=offline",)])
+@pytest.mark.parametrize("extra", [
+    (),
+    ("input_norm=offline",),
+    ("bn=rbn",),  # a variant's extra parameters (w_v, w_b) travel through the checkpoint too
+    ("eval_test=every_epoch", "channels_last=false"),
+    ("precision=bf16",),
+])
 def test_interrupted_run_resumes_to_exactly_the_uninterrupted_result(make_cfg, tmp_path, extra):
     cfg = make_cfg("seed=2", "epochs=3", *extra)
     stopped = run(cfg, stop_after_epoch=1)
     out = Path(stopped["run_dir"])
     assert stopped["status"] == "interrupted"
     assert (out / "checkpoint.pt").exists() and not (out / "result.json").exists()
+    checkpoint = load_checkpoint(out)
+    assert checkpoint["epoch"] == 1
+    if cfg.eval_test == "at_best":  # the best-val weights travel with the checkpoint
+        assert checkpoint["best_model"].keys() == checkpoint["model"].keys()
     resumed = run(cfg)
     clean = run(make_cfg("seed=2", "epochs=3", f"runs_dir={tmp_path / 'clean'}", *extra))
     assert [resumed[k] for k in NUMBERS] == [clean[k] for k in NUMBERS]

@@ -12,7 +12,7 @@ from bninit.run.train import run
 from bninit.seeds import md5_seed
 from bninit.store.collect import RESULT_COLUMNS, collect_dir, find_run_dirs
 from bninit.store.rundir import run_dir
-from bninit.sweep.sweeper import write_error
+from bninit.sweep.task import write_error
 
 
 def test_rows_carry_config_numbers_and_status(make_cfg, tmp_path):

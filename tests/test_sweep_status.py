@@ -13,7 +13,7 @@ from bninit.store.lock import LOCK
 from bninit.store.rundir import run_dir
 from bninit.sweep.compose import compose_run_config
 from bninit.sweep.status import format_duration, status_table
-from bninit.sweep.sweeper import write_error
+from bninit.sweep.task import write_error
 
 
 @pytest.fixture(scope="module")
