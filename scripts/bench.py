@@ -70,22 +70,27 @@ GPU_CONCURRENT = {"precision": "bf16", "deterministic": False}
 
 # ---------------------------------------------------------------- models and data
 
+
 def cifar_resnet18(width: int, num_classes: int, norm_layer=nn.BatchNorm2d) -> nn.Module:
     """torchvision's ResNet-18 (its BasicBlock, [2, 2, 2, 2]) with the CIFAR stem (3x3 conv,
     stride 1, no max-pool) and stage widths width * (1, 2, 4, 8); width 64 is the usual one.
     Used when bninit.models has no resnet18 (or for a narrow one)."""
     from torchvision.models.resnet import BasicBlock
 
-    layers: list[nn.Module] = [nn.Conv2d(3, width, 3, padding=1, bias=False), norm_layer(width),
-                               nn.ReLU(inplace=True)]
+    layers: list[nn.Module] = [
+        nn.Conv2d(3, width, 3, padding=1, bias=False),
+        norm_layer(width),
+        nn.ReLU(inplace=True),
+    ]
     inplanes = width
     for stage, planes in enumerate(width * m for m in (1, 2, 4, 8)):
         for block in range(2):
             stride = 2 if stage > 0 and block == 0 else 1
             downsample = None
             if stride != 1 or inplanes != planes:
-                downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False),
-                                           norm_layer(planes))
+                downsample = nn.Sequential(
+                    nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False), norm_layer(planes)
+                )
             layers.append(BasicBlock(inplanes, planes, stride, downsample, norm_layer=norm_layer))
             inplanes = planes
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(inplanes, num_classes)]
@@ -96,14 +101,17 @@ def make_network(arch: str, train_x: torch.Tensor) -> tuple[nn.Module, str]:
     """bninit's network for `arch` (input BN + net, bninit's init); 'resnet18-wN' = width N."""
     name, _, width = arch.partition("-w")
     if arch in ARCHS:
-        net, source = ARCHS[arch](num_classes=10, in_channels=3, image_size=32,
-                                  norm_layer=nn.BatchNorm2d), "bninit.models"
+        net, source = (
+            ARCHS[arch](num_classes=10, in_channels=3, image_size=32, norm_layer=nn.BatchNorm2d),
+            "bninit.models",
+        )
     elif name == "resnet18":
         net = cifar_resnet18(int(width or 64), 10)
         source = "torchvision BasicBlock, CIFAR stem (scripts/bench.py)"
     else:
-        raise SystemExit(f"bench: unknown arch '{arch}'; known: {', '.join(sorted(ARCHS))}, "
-                         f"resnet18, resnet18-wN")
+        raise SystemExit(
+            f"bench: unknown arch '{arch}'; known: {', '.join(sorted(ARCHS))}, resnet18, resnet18-wN"
+        )
     model = nn.Sequential(OrderedDict(input_norm=input_norm_layer("bn", 3, train_x), net=net))
     init_weights(model)
     init_bn_scales(model, 0.1)
@@ -113,11 +121,14 @@ def make_network(arch: str, train_x: torch.Tensor) -> tuple[nn.Module, str]:
 def synthetic_data(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """n CIFAR-shaped uint8 images (N x 3 x 32 x 32) and labels 0..9."""
     g = torch.Generator().manual_seed(seed)
-    return (torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
-            torch.randint(0, 10, (n,), generator=g))
+    return (
+        torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=g),
+        torch.randint(0, 10, (n,), generator=g),
+    )
 
 
 # ---------------------------------------------------------------- one configuration (a worker)
+
 
 def measure_reference(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
     from PIL import Image
@@ -136,10 +147,10 @@ def measure_reference(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
 
     normalize = [transforms.ToTensor(), transforms.Normalize(MEAN, STD)]
     train_tf = transforms.Compose([transforms.RandomHorizontalFlip(), *normalize])  # the paper's CIFAR aug
-    train = DataLoader(PILImages(x, y, train_tf), batch_size=spec["batch_size"], shuffle=True,
-                       num_workers=0)
-    test = DataLoader(PILImages(xe, ye, transforms.Compose(normalize)),
-                      batch_size=spec["batch_size"], num_workers=0)
+    train = DataLoader(PILImages(x, y, train_tf), batch_size=spec["batch_size"], shuffle=True, num_workers=0)
+    test = DataLoader(
+        PILImages(xe, ye, transforms.Compose(normalize)), batch_size=spec["batch_size"], num_workers=0
+    )
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4)
     criterion = nn.CrossEntropyLoss()
 
@@ -183,14 +194,16 @@ def measure_bninit(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
     augment = spec["augment"]
     warm = spec["warmup_batches"] * spec["batch_size"]
     size = x.shape[-1]  # CIFAR-shaped: the network sees the whole image
+
     def batches(x, y):
         return train_batches(x, y, spec["batch_size"], generator, augment, size)
 
     train_epoch(forward, optimizer, batches(x[:warm], y[:warm]), fast, scaler)
     warm_eval = EVAL_BATCH.get(device.type, 256)
     accuracy(forward, xe[:warm_eval], ye[:warm_eval], size, fast)
-    train_ips = timed(lambda: train_epoch(forward, optimizer, batches(x, y), fast, scaler), len(y), device,
-                      spec, wait=True)
+    train_ips = timed(
+        lambda: train_epoch(forward, optimizer, batches(x, y), fast, scaler), len(y), device, spec, wait=True
+    )
     return train_ips, timed(lambda: accuracy(forward, xe, ye, size, fast), len(ye), device, spec)
 
 
@@ -249,14 +262,20 @@ def worker(spec: dict) -> dict:
 
 # ---------------------------------------------------------------- the comparison (the parent)
 
+
 def run_workers(spec: dict, k: int) -> list[dict]:
     """Run `spec` in k processes at once; their timed parts start together."""
     with tempfile.TemporaryDirectory() as folder:
         procs = []
         for rank in range(k):
             child = {**spec, "concurrent": k, "rank": rank, "barrier": folder}
-            procs.append(subprocess.Popen([sys.executable, __file__, "--worker", json.dumps(child)],
-                                          stdout=subprocess.PIPE, text=True))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--worker", json.dumps(child)],
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
         outputs = [p.communicate()[0] for p in procs]
     if any(p.returncode for p in procs):
         raise SystemExit(f"bench: a worker failed for {spec['arch']} {spec['loop']} {spec.get('options')}")
@@ -280,10 +299,20 @@ def row(arch, loop, name, options, eval_test, results, concurrent=1) -> dict:
     train_ips = sum(r["train_ips"] for r in results)
     eval_ips = sum(r["eval_ips"] for r in results)
     run_s = projected_seconds(train_ips / concurrent, eval_ips / concurrent, eval_test)
-    return {"arch": arch, "loop": loop, "options": name, "settings": options, "eval_test": eval_test,
-            "concurrent": concurrent, "train_ips": train_ips, "eval_ips": eval_ips,
-            "peak_mem_mib": max(r["peak_mem_mib"] for r in results), "model": results[0]["model"],
-            "run_180_epochs_s": run_s, "cell_15_seeds_s": cell_seconds(run_s, concurrent)}
+    return {
+        "arch": arch,
+        "loop": loop,
+        "options": name,
+        "settings": options,
+        "eval_test": eval_test,
+        "concurrent": concurrent,
+        "train_ips": train_ips,
+        "eval_ips": eval_ips,
+        "peak_mem_mib": max(r["peak_mem_mib"] for r in results),
+        "model": results[0]["model"],
+        "run_180_epochs_s": run_s,
+        "cell_15_seeds_s": cell_seconds(run_s, concurrent),
+    }
 
 
 def best_round(arch: str, job: tuple, rounds: list[list[dict]]) -> dict:
@@ -291,8 +320,10 @@ def best_round(arch: str, job: tuple, rounds: list[list[dict]]) -> dict:
     loop, label, settings, eval_test, _, k = job
     totals = [sum(r["train_ips"] for r in results) for results in rounds]
     best = max(range(len(rounds)), key=totals.__getitem__)
-    return {**row(arch, loop, label, settings, eval_test, rounds[best], concurrent=k),
-            "train_ips_per_round": totals}
+    return {
+        **row(arch, loop, label, settings, eval_test, rounds[best], concurrent=k),
+        "train_ips_per_round": totals,
+    }
 
 
 def hms(seconds: float) -> str:
@@ -301,35 +332,50 @@ def hms(seconds: float) -> str:
 
 
 def print_table(rows: list[dict]) -> None:
-    head = (f"{'arch':<14} {'loop':<9} {'options':<40} {'k':>2} {'train img/s':>11} {'x ref':>6} "
-            f"{'eval img/s':>10} {'peak MiB':>9} {'180-ep run':>11} {'15-seed cell':>12} {'x ref':>6}")
+    head = (
+        f"{'arch':<14} {'loop':<9} {'options':<40} {'k':>2} {'train img/s':>11} {'x ref':>6} "
+        f"{'eval img/s':>10} {'peak MiB':>9} {'180-ep run':>11} {'15-seed cell':>12} {'x ref':>6}"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['arch']:<14} {r['loop']:<9} {r['options']:<40} {r['concurrent']:>2} "
-              f"{r['train_ips']:>11.0f} {r['train_x_ref']:>6.2f} {r['eval_ips']:>10.0f} "
-              f"{r['peak_mem_mib']:>9.0f} {hms(r['run_180_epochs_s']):>11} {hms(r['cell_15_seeds_s']):>12} "
-              f"{r['cell_x_ref']:>6.2f}")
+        print(
+            f"{r['arch']:<14} {r['loop']:<9} {r['options']:<40} {r['concurrent']:>2} "
+            f"{r['train_ips']:>11.0f} {r['train_x_ref']:>6.2f} {r['eval_ips']:>10.0f} "
+            f"{r['peak_mem_mib']:>9.0f} {hms(r['run_180_epochs_s']):>11} {hms(r['cell_15_seeds_s']):>12} "
+            f"{r['cell_x_ref']:>6.2f}"
+        )
 
 
 def machine(device: torch.device, threads: int) -> dict:
     cpu = platform.processor()
     if Path("/proc/cpuinfo").exists():
-        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                 if line.startswith("model name")]
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ]
         cpu = names[0] if names else cpu
-    info = {"host": platform.node(), "cpu": cpu, "cpu_count": os.cpu_count(), "threads": threads,
-            "load_average": os.getloadavg(), "python": platform.python_version(),
-            "torch": torch.__version__, "device": str(device),
-            "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
+    info = {
+        "host": platform.node(),
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "threads": threads,
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "device": str(device),
+        "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     p.add_argument("--archs", help="comma list (cpu default: resnet20,resnet18-w16; cuda: resnet18)")
     p.add_argument("--train-images", type=int, help="timed training images (cpu 1024, cuda 20480)")
@@ -337,13 +383,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--warmup-batches", type=int, default=3)
     p.add_argument("--repeats", type=int, default=3, help="timed passes per configuration; the best counts")
-    p.add_argument("--rounds", type=int, help="times the whole list of configurations is run, one after "
-                   "the other; each row shows its best round (cpu default 2: a shared machine's slow "
-                   "spells then cannot favour one loop; cuda 1)")
-    p.add_argument("--threads", type=int, help="CPU threads per run (cpu default 1: steadiest on a shared "
-                   "machine; cuda default all cores)")
-    p.add_argument("--concurrent", type=k_values, help="k values for concurrent runs, a comma list (cpu "
-                   "default 2 where there are 2+ cores, cuda 1,2,4; 0: none)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        help="times the whole list of configurations is run, one after "
+        "the other; each row shows its best round (cpu default 2: a shared machine's slow "
+        "spells then cannot favour one loop; cuda 1)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads per run (cpu default 1: steadiest on a shared machine; cuda default all cores)",
+    )
+    p.add_argument(
+        "--concurrent",
+        type=k_values,
+        help="k values for concurrent runs, a comma list (cpu "
+        "default 2 where there are 2+ cores, cuda 1,2,4; 0: none)",
+    )
     p.add_argument("--options", help="comma list of option rows to run (default all)")
     p.add_argument("--out", default="results/bench", help="folder for the JSON (default results/bench)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -353,8 +410,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     load_at_start = os.getloadavg()  # a shared machine: other load slows every row down
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
-                          else "cpu" if args.device == "auto" else args.device)
+    device = torch.device(
+        "cuda"
+        if args.device == "auto" and torch.cuda.is_available()
+        else "cpu"
+        if args.device == "auto"
+        else args.device
+    )
     gpu = device.type == "cuda"
     archs = (args.archs or ("resnet18" if gpu else "resnet20,resnet18-w16")).split(",")
     options = GPU_OPTIONS if gpu else CPU_OPTIONS
@@ -365,13 +427,22 @@ def main(argv: list[str] | None = None) -> int:
     ks = [k for k in (args.concurrent if args.concurrent is not None else [1, 2, 4] if gpu else cpu_ks) if k]
     args.threads = args.threads or (torch.get_num_threads() if gpu else 1)
     args.rounds = args.rounds or (1 if gpu else 2)
-    base = {"device": str(device), "batch_size": args.batch_size, "warmup_batches": args.warmup_batches,
-            "threads": args.threads, "augment": "flip", "repeats": args.repeats, "rounds": args.rounds,
-            "train_images": args.train_images or (20480 if gpu else 1024),
-            "eval_images": args.eval_images or (10240 if gpu else 2048)}
+    base = {
+        "device": str(device),
+        "batch_size": args.batch_size,
+        "warmup_batches": args.warmup_batches,
+        "threads": args.threads,
+        "augment": "flip",
+        "repeats": args.repeats,
+        "rounds": args.rounds,
+        "train_images": args.train_images or (20480 if gpu else 1024),
+        "eval_images": args.eval_images or (10240 if gpu else 2048),
+    }
     defaults = RunConfig()
-    default_row = {k: getattr(defaults, k) for k in ("precision", "channels_last", "compile",
-                                                     "deterministic", "eval_test")}
+    default_row = {
+        k: getattr(defaults, k)
+        for k in ("precision", "channels_last", "compile", "deterministic", "eval_test")
+    }
     rows = []
     for arch in archs:
         spec = {**base, "arch": arch}
@@ -383,20 +454,33 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{name} (= default)" if settings == default_row else name
             if name == "default":
                 label = f"default ({describe(settings)})"
-            jobs.append(("bninit", label, settings, settings["eval_test"],
-                         {"loop": "bninit", "options": settings}, 1))
+            jobs.append(
+                ("bninit", label, settings, settings["eval_test"], {"loop": "bninit", "options": settings}, 1)
+            )
         for k in ks:
             settings = {**default_row, **GPU_CONCURRENT} if gpu else default_row
-            jobs.append(("bninit", f"{describe(settings)} (k runs)", settings, settings["eval_test"],
-                         {"loop": "bninit", "options": settings, "threads": max(1, args.threads // k)}, k))
+            jobs.append(
+                (
+                    "bninit",
+                    f"{describe(settings)} (k runs)",
+                    settings,
+                    settings["eval_test"],
+                    {"loop": "bninit", "options": settings, "threads": max(1, args.threads // k)},
+                    k,
+                )
+            )
         measured = [[] for _ in jobs]  # per job, one list of worker results per round
         for round_ in range(args.rounds):  # round by round, so slow spells hit every job alike
             for job, results in zip(jobs, measured, strict=True):
                 loop, label, _, _, overrides, k = job
                 results.append(run_workers({**spec, **overrides}, k))
                 ips = sum(r["train_ips"] for r in results[-1])
-                print(f"  round {round_ + 1}/{args.rounds}  {arch}  {loop}  {label}  k={k}: "
-                      f"{ips:.0f} train img/s", file=sys.stderr, flush=True)
+                print(
+                    f"  round {round_ + 1}/{args.rounds}  {arch}  {loop}  {label}  k={k}: "
+                    f"{ips:.0f} train img/s",
+                    file=sys.stderr,
+                    flush=True,
+                )
         arch_rows = [best_round(arch, job, results) for job, results in zip(jobs, measured, strict=True)]
         ref = arch_rows[0]
         for r in arch_rows:
@@ -405,9 +489,13 @@ def main(argv: list[str] | None = None) -> int:
             r["cell_x_ref"] = ref["cell_15_seeds_s"] / r["cell_15_seeds_s"]
         rows += arch_rows
     print_table(rows)
-    report = {"machine": {**machine(device, args.threads), "load_average_at_start": load_at_start},
-              "settings": base, "projection": CIFAR10,
-              "bninit_defaults": default_row, "rows": rows}
+    report = {
+        "machine": {**machine(device, args.threads), "load_average_at_start": load_at_start},
+        "settings": base,
+        "projection": CIFAR10,
+        "bninit_defaults": default_row,
+        "rows": rows,
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{device.type}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
@@ -425,8 +513,11 @@ def k_values(text: str) -> list[int]:
 
 
 def describe(settings: dict) -> str:
-    parts = [settings["precision"], "channels_last" if settings["channels_last"] else "NCHW",
-             settings["eval_test"]]
+    parts = [
+        settings["precision"],
+        "channels_last" if settings["channels_last"] else "NCHW",
+        settings["eval_test"],
+    ]
     if settings["compile"]:
         parts.append("compile")
     if not settings["deterministic"]:

@@ -22,8 +22,7 @@ from bninit.run.train import run
 from bninit.sweep.compose import compose_run_config
 
 SETTINGS = {
-    "reference (fp32, NCHW, every_epoch)": ["precision=fp32", "channels_last=false",
-                                            "eval_test=every_epoch"],
+    "reference (fp32, NCHW, every_epoch)": ["precision=fp32", "channels_last=false", "eval_test=every_epoch"],
     "fast defaults (fp32, channels_last, at_best)": [],
 }
 BF16 = {"fast + bf16": ["precision=bf16"]}
@@ -41,9 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     settings = {**SETTINGS, **(BF16 if args.with_bf16 else {})}
     accs, seconds = {}, {}
     for name, overrides in settings.items():
-        results = [run(compose_run_config(["dataset=digits", "device=cpu", f"runs_dir={args.runs_dir}",
-                                           f"seed={seed}", *overrides]))
-                   for seed in range(1, args.seeds + 1)]
+        results = [
+            run(
+                compose_run_config(
+                    ["dataset=digits", "device=cpu", f"runs_dir={args.runs_dir}", f"seed={seed}", *overrides]
+                )
+            )
+            for seed in range(1, args.seeds + 1)
+        ]
         accs[name] = [r["test_acc_at_best_val"] for r in results]
         seconds[name] = [r["wall_time_s"] for r in results]
     names = list(settings)
@@ -54,18 +58,38 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         mean, std = statistics.mean(accs[name]), statistics.stdev(accs[name])
         p_value = None if name == names[0] else float(stats.ttest_rel(accs[name], reference).pvalue)
-        rows.append({"settings": name, "overrides": settings[name], "test_acc": accs[name],
-                     "mean": mean, "std": std, "mean_wall_s": statistics.mean(seconds[name]),
-                     "paired_p": p_value})
-        print(f"| {name} | {mean:.2f} +- {std:.2f} | {statistics.mean(seconds[name]):.1f} | "
-              f"{'-' if p_value is None else f'{p_value:.2f}'} |")
+        rows.append(
+            {
+                "settings": name,
+                "overrides": settings[name],
+                "test_acc": accs[name],
+                "mean": mean,
+                "std": std,
+                "mean_wall_s": statistics.mean(seconds[name]),
+                "paired_p": p_value,
+            }
+        )
+        print(
+            f"| {name} | {mean:.2f} +- {std:.2f} | {statistics.mean(seconds[name]):.1f} | "
+            f"{'-' if p_value is None else f'{p_value:.2f}'} |"
+        )
     within = all(abs(r["mean"] - rows[0]["mean"]) <= min(r["std"], rows[0]["std"]) for r in rows)
     print(f"\nmeans within one std of the reference: {within}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
-                               "dataset": "digits", "seeds": args.seeds, "rows": rows,
-                               "means_within_one_std": within}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+                "dataset": "digits",
+                "seeds": args.seeds,
+                "rows": rows,
+                "means_within_one_std": within,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {out}")
     return 0
 

@@ -35,10 +35,12 @@ def cli(tmp_path):
 
     def call(*args: str, timeout: float = 300, cwd: Path | None = None):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        return subprocess.run([BNINIT, *args], cwd=cwd or tmp_path, env=env, text=True,
-                              capture_output=True, timeout=timeout)
+        return subprocess.run(
+            [BNINIT, *args], cwd=cwd or tmp_path, env=env, text=True, capture_output=True, timeout=timeout
+        )
 
     return call
+
 
 import torch  # noqa: E402
 

@@ -35,8 +35,10 @@ def md5(path: Path) -> str:
 
 # ---------------------------------------------------------------- CIFAR
 
-def make_cifar(root: Path, name: str = "cifar10", per_class: int = 10, test_per_class: int = 2,
-               seed: int = 0) -> dict:
+
+def make_cifar(
+    root: Path, name: str = "cifar10", per_class: int = 10, test_per_class: int = 2, seed: int = 0
+) -> dict:
     """Write the extracted official folder under root; return the expected NCHW arrays."""
     cls = CIFAR[name]
     classes = 10 if name == "cifar10" else 100
@@ -55,13 +57,16 @@ def make_cifar(root: Path, name: str = "cifar10", per_class: int = 10, test_per_
     names = [f"class_{i}" for i in range(classes)]
     with open(folder / cls.meta["filename"], "wb") as f:
         pickle.dump({cls.meta["key"]: names}, f, protocol=2)
-    return {"train_x": train_x, "train_y": train_y, "test_x": test_x, "test_y": test_y,
-            "classes": classes}
+    return {"train_x": train_x, "train_y": train_y, "test_x": test_x, "test_y": test_y, "classes": classes}
 
 
 def _pickle(path: Path, x: np.ndarray, y: np.ndarray, label_key: str) -> None:
-    entry = {"batch_label": path.name, label_key: [int(v) for v in y],
-             "data": x.reshape(len(x), 3072), "filenames": [f"img_{i}.png" for i in range(len(x))]}
+    entry = {
+        "batch_label": path.name,
+        label_key: [int(v) for v in y],
+        "data": x.reshape(len(x), 3072),
+        "filenames": [f"img_{i}.png" for i in range(len(x))],
+    }
     if label_key == "fine_labels":
         entry["coarse_labels"] = [int(v) // 5 for v in y]
     with open(path, "wb") as f:
@@ -100,8 +105,8 @@ def use_fixture_checksums(monkeypatch, name: str, checksums: dict) -> None:
 
 # ---------------------------------------------------------------- CUB-200-2011
 
-def make_cub(root: Path, classes: int = 3, train_per_class: int = 8,
-             test_per_class: int = 2) -> dict:
+
+def make_cub(root: Path, classes: int = 3, train_per_class: int = 8, test_per_class: int = 2) -> dict:
     """CUB_200_2011/ under root; returns labels (0-based), split flags and colours in id order."""
     folder = root / "CUB_200_2011"
     labels, is_train, colors, lines = [], [], [], {"images": [], "split": [], "labels": []}
@@ -128,9 +133,14 @@ def make_cub(root: Path, classes: int = 3, train_per_class: int = 8,
     (folder / "train_test_split.txt").write_text("\n".join(lines["split"]) + "\n")
     (folder / "image_class_labels.txt").write_text("\n".join(lines["labels"]) + "\n")
     (folder / "classes.txt").write_text(
-        "".join(f"{c + 1} {c + 1:03d}.Bird_{c + 1}\n" for c in range(classes)))
-    return {"labels": np.array(labels), "is_train": np.array(is_train), "colors": np.array(colors),
-            "classes": classes}
+        "".join(f"{c + 1} {c + 1:03d}.Bird_{c + 1}\n" for c in range(classes))
+    )
+    return {
+        "labels": np.array(labels),
+        "is_train": np.array(is_train),
+        "colors": np.array(colors),
+        "classes": classes,
+    }
 
 
 def make_cub_tgz(root: Path, **kwargs) -> dict:
@@ -147,8 +157,8 @@ def make_cub_tgz(root: Path, **kwargs) -> dict:
 
 # ---------------------------------------------------------------- Stanford Cars
 
-def make_cars(root: Path, classes: int = 3, train_per_class: int = 8,
-              test_per_class: int = 2) -> dict:
+
+def make_cars(root: Path, classes: int = 3, train_per_class: int = 8, test_per_class: int = 2) -> dict:
     """stanford_cars/ under root in the official layout; labels 0-based, colours per split."""
     base = root / "stanford_cars"
     expected = {"classes": classes}
@@ -161,14 +171,22 @@ def make_cars(root: Path, classes: int = 3, train_per_class: int = 8,
             fname = f"{i + 1:05d}.jpg"
             color = _color(offset + i + 1)
             _flat_jpeg(folder / fname, color, "RGB", size=(30 + i % 5, 18 + label))
-            rows.append((np.uint8(1), np.uint8(2), np.uint16(20), np.uint8(12), np.uint8(label + 1),
-                         fname))
+            rows.append((np.uint8(1), np.uint8(2), np.uint16(20), np.uint8(12), np.uint8(label + 1), fname))
             colors.append(color)
-        dtype = [("bbox_x1", "O"), ("bbox_y1", "O"), ("bbox_x2", "O"), ("bbox_y2", "O"),
-                 ("class", "O"), ("fname", "O")]
+        dtype = [
+            ("bbox_x1", "O"),
+            ("bbox_y1", "O"),
+            ("bbox_x2", "O"),
+            ("bbox_y2", "O"),
+            ("class", "O"),
+            ("fname", "O"),
+        ]
         annotations = np.array([rows], dtype=dtype)  # a 1 x N MATLAB struct array
-        mat = (base / "devkit" / "cars_train_annos.mat" if split == "train"
-               else base / "cars_test_annos_withlabels.mat")
+        mat = (
+            base / "devkit" / "cars_train_annos.mat"
+            if split == "train"
+            else base / "cars_test_annos_withlabels.mat"
+        )
         mat.parent.mkdir(parents=True, exist_ok=True)
         scipy.io.savemat(mat, {"annotations": annotations})
         expected[f"{split}_y"] = np.array(labels)
@@ -183,8 +201,11 @@ def make_cars_archives(root: Path, **kwargs) -> dict:
     """The official archives cars_train.tgz, cars_test.tgz, car_devkit.tgz (+ the test .mat)."""
     expected = make_cars(root, **kwargs)
     base = root / "stanford_cars"
-    for folder, archive in (("cars_train", "cars_train.tgz"), ("cars_test", "cars_test.tgz"),
-                            ("devkit", "car_devkit.tgz")):
+    for folder, archive in (
+        ("cars_train", "cars_train.tgz"),
+        ("cars_test", "cars_test.tgz"),
+        ("devkit", "car_devkit.tgz"),
+    ):
         with tarfile.open(base / archive, "w:gz") as tar:
             tar.add(base / folder, arcname=folder)
         _rmtree(base / folder)
@@ -192,6 +213,7 @@ def make_cars_archives(root: Path, **kwargs) -> dict:
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def _color(i: int) -> tuple[int, int, int]:
     return (37 * i) % 256, (91 * i + 40) % 256, (53 * i + 100) % 256

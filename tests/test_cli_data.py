@@ -60,14 +60,17 @@ def test_prepare_builds_the_cache_once_and_says_so(tmp_path, capsys):
     assert "cub200: already cached: 24 train / 6 test" in second and "decoding" not in second
 
 
-@pytest.mark.parametrize("args,message", [
-    (["data"], "usage: bninit data"),
-    (["data", "prepare"], "data prepare needs a dataset name"),
-    (["data", "prepare", "imagenet"], "unknown dataset 'imagenet'; known: digits, cifar10"),
-    (["data", "check", "runs_dir=x"], "bninit data takes only data_dir=PATH (got 'runs_dir=x')"),
-    (["data", "wipe"], "unknown data action 'wipe'; known: check, prepare"),
-    (["data", "prepare", "stanford_cars", "data_dir=DATA"], "'stanford_cars' is missing"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["data"], "usage: bninit data"),
+        (["data", "prepare"], "data prepare needs a dataset name"),
+        (["data", "prepare", "imagenet"], "unknown dataset 'imagenet'; known: digits, cifar10"),
+        (["data", "check", "runs_dir=x"], "bninit data takes only data_dir=PATH (got 'runs_dir=x')"),
+        (["data", "wipe"], "unknown data action 'wipe'; known: check, prepare"),
+        (["data", "prepare", "stanford_cars", "data_dir=DATA"], "'stanford_cars' is missing"),
+    ],
+)
 def test_bad_data_commands_exit_2_with_one_line(tmp_path, capsys, args, message):
     args = [a.replace("DATA", str(tmp_path)) for a in args]
     assert _main(*args) == 2
@@ -85,8 +88,17 @@ def test_train_refuses_unofficial_cifar_tarball(tmp_path, make_cfg):
 
 
 def _train_one_epoch(cli, tmp_path, dataset, batch_size):
-    proc = cli("train", f"dataset={dataset}", "data_dir=data", "arch=resnet20", "epochs=1",
-               f"batch_size={batch_size}", "device=cpu", "runs_dir=runs", timeout=600)
+    proc = cli(
+        "train",
+        f"dataset={dataset}",
+        "data_dir=data",
+        "arch=resnet20",
+        "epochs=1",
+        f"batch_size={batch_size}",
+        "device=cpu",
+        "runs_dir=runs",
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     (result_file,) = (tmp_path / "runs" / dataset).rglob("result.json")
     result = json.loads(result_file.read_text())

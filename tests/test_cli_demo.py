@@ -25,8 +25,10 @@ def test_demo_trains_collects_and_reports(cli, tmp_path):
 
 
 def test_demo_rejects_bad_options_in_one_line(cli, tmp_path):
-    for args, message in ((["--jobs", "0"], "--jobs '0': must be a whole number >= 1"),
-                          (["--fast"], "unknown option '--fast'")):
+    for args, message in (
+        (["--jobs", "0"], "--jobs '0': must be a whole number >= 1"),
+        (["--fast"], "unknown option '--fast'"),
+    ):
         done = cli("demo", *args)
         assert done.returncode == 2 and message in done.stderr and done.stderr.count("\n") == 1
     assert not (tmp_path / "runs").exists() and not (tmp_path / "results").exists()
@@ -36,6 +38,7 @@ def test_the_demos_default_outputs_are_ignored_by_git():
     """`scripts/demo.sh` leaves `git status` clean: its CSV, report and runs land in ignored dirs."""
     repo = Path(__file__).resolve().parents[1]
     paths = [f"{DEFAULT_OUT}/demo.csv", f"{DEFAULT_OUT}/demo/report.md", "runs/digits/x/seed=1/result.json"]
-    done = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=repo, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        ["git", "check-ignore", "--no-index", *paths], cwd=repo, capture_output=True, text=True
+    )
     assert done.stdout.split() == paths

@@ -25,30 +25,38 @@ def test_top_level_help_lists_the_subcommands(cli):
 def test_train_help_lists_groups_and_keys_with_defaults(cli):
     done = cli("train", "--help")
     assert done.returncode == 0
-    for text in ("dataset: cifar10, cifar100, cub200, digits, stanford_cars",
-                 "lr: 0.1", "seed: 1", "input_norm: bn", "runs_dir: runs"):
+    for text in (
+        "dataset: cifar10, cifar100, cub200, digits, stanford_cars",
+        "lr: 0.1",
+        "seed: 1",
+        "input_norm: bn",
+        "runs_dir: runs",
+    ):
         assert text in done.stdout
     bn_line = next(line for line in done.stdout.splitlines() if line.startswith("bn: "))
     assert {"base", "ours", "a1", "rbn"} <= set(bn_line[4:].split(", "))
 
 
-@pytest.mark.parametrize("override, message", [
-    ("gamma=0", "gamma=0.0 is not allowed: must be > 0"),
-    ("gamma=-0.5", "gamma=-0.5 is not allowed"),
-    ("c=0.5", "c=0.5 is not allowed: must be >= 1"),
-    ("lr=0", "lr=0.0 is not allowed: must be > 0"),
-    ("epochs=0", "epochs=0 is not allowed: must be >= 1"),
-    ("dataset=mnist", "unknown dataset 'mnist'; known: cifar10, cifar100, cub200, digits, stanford_cars"),
-    ("arch=vgg", "unknown arch 'vgg'; known: "),
-    ("bn=group", "unknown bn 'group'; known: "),
-    ("learning_rate=0.1", "unknown config key 'learning_rate'; known keys: "),
-    ("gamma=abc", "gamma='abc' is not a valid float"),
-    ("input_norm=zscore", "input_norm='zscore' is not allowed: allowed: bn, fixed, offline"),
-    ("device=tpu", "device='tpu' is not allowed"),
-    ("linear_init=xavier", "linear_init='xavier' is not allowed: allowed: paper, torch_default"),
-    ("augment=cutout", "augment='cutout' is not allowed: allowed: none, flip, crop_flip"),
-    ("dataset=cifar10", "dataset 'cifar10' is missing: put the official cifar-10-python.tar.gz"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("gamma=0", "gamma=0.0 is not allowed: must be > 0"),
+        ("gamma=-0.5", "gamma=-0.5 is not allowed"),
+        ("c=0.5", "c=0.5 is not allowed: must be >= 1"),
+        ("lr=0", "lr=0.0 is not allowed: must be > 0"),
+        ("epochs=0", "epochs=0 is not allowed: must be >= 1"),
+        ("dataset=mnist", "unknown dataset 'mnist'; known: cifar10, cifar100, cub200, digits, stanford_cars"),
+        ("arch=vgg", "unknown arch 'vgg'; known: "),
+        ("bn=group", "unknown bn 'group'; known: "),
+        ("learning_rate=0.1", "unknown config key 'learning_rate'; known keys: "),
+        ("gamma=abc", "gamma='abc' is not a valid float"),
+        ("input_norm=zscore", "input_norm='zscore' is not allowed: allowed: bn, fixed, offline"),
+        ("device=tpu", "device='tpu' is not allowed"),
+        ("linear_init=xavier", "linear_init='xavier' is not allowed: allowed: paper, torch_default"),
+        ("augment=cutout", "augment='cutout' is not allowed: allowed: none, flip, crop_flip"),
+        ("dataset=cifar10", "dataset 'cifar10' is missing: put the official cifar-10-python.tar.gz"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_and_leaves_no_run_dir(cli, tmp_path, override, message):
     done = cli("train", override, "runs_dir=runs", f"data_dir={tmp_path / 'nodata'}")
     assert done.returncode == 2, done.stderr
@@ -72,8 +80,9 @@ def test_train_runs_then_skips_when_finished(cli, tmp_path):
 def test_killed_run_resumes_to_the_uninterrupted_result(cli, bninit_command, tmp_path):
     overrides = ["epochs=8", "seed=2", f"runs_dir={tmp_path / 'runs'}"]
     out = run_dir(compose_run_config(overrides))
-    proc = subprocess.Popen([bninit_command, "train", *overrides], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [bninit_command, "train", *overrides], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.time() + 120
     while not (out / "checkpoint.pt").exists() and time.time() < deadline:
         time.sleep(0.05)
@@ -95,25 +104,40 @@ def test_killed_run_resumes_to_the_uninterrupted_result(cli, bninit_command, tmp
 @pytest.mark.slow
 def test_wheel_ships_the_config_tree_and_works_non_editable(tmp_path):
     root = Path(__file__).resolve().parents[1]
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("bninit-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     shipped = {"bninit/conf/config.yaml", "bninit/conf/dataset/digits.yaml", "bninit/conf/bn/ours.yaml"}
     assert shipped <= set(names)
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
-                    str(wheel)], check=True, capture_output=True)
-    probe = ("import bninit, bninit.sweep.compose as c; "
-             "print(bninit.__file__); print(c.compose_run_config(['bn=base']).gamma)")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    probe = (
+        "import bninit, bninit.sweep.compose as c; "
+        "print(bninit.__file__); print(c.compose_run_config(['bn=base']).gamma)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [str(site / "bninit" / "__init__.py"), "1.0"]
 
 
-@pytest.mark.parametrize("seeds, message", [("1,x", "seed='x' is not a valid int"),
-                                            ("1,-1", "seed=-1 is not allowed: must be >= 0")])
+@pytest.mark.parametrize(
+    "seeds, message",
+    [("1,x", "seed='x' is not a valid int"), ("1,-1", "seed=-1 is not allowed: must be >= 0")],
+)
 def test_a_bad_value_in_a_multirun_stops_it_before_any_run(cli, tmp_path, seeds, message):
     done = cli("train", "-m", f"seed={seeds}", "epochs=1")
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr

@@ -27,21 +27,18 @@ NUMBERS = ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc
 def bninit(*args, cwd, timeout=300):
     """The installed command, one torch thread (as the in-process tests), like a user runs it."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
-    return subprocess.run([BNINIT, *args], cwd=cwd, env=env, text=True, capture_output=True,
-                          timeout=timeout)
+    return subprocess.run([BNINIT, *args], cwd=cwd, env=env, text=True, capture_output=True, timeout=timeout)
 
 
 def expected_dirs(root, *overrides_per_run):
-    return sorted(run_dir(compose_run_config([f"runs_dir={root}", *o])).resolve()
-                  for o in overrides_per_run)
+    return sorted(run_dir(compose_run_config([f"runs_dir={root}", *o])).resolve() for o in overrides_per_run)
 
 
 def test_train_multirun_runs_each_run_once_then_skips_them(tmp_path):
     result = bninit("train", "-m", "seed=1,2", "gamma=0.1,0.5", "epochs=1", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     runs = tmp_path / "runs"
-    want = expected_dirs(runs, *[[f"seed={s}", f"gamma={g}", "epochs=1"]
-                                 for s in (1, 2) for g in (0.1, 0.5)])
+    want = expected_dirs(runs, *[[f"seed={s}", f"gamma={g}", "epochs=1"] for s in (1, 2) for g in (0.1, 0.5)])
     assert [d.resolve() for d in find_run_dirs(runs)] == want
     assert all((d / "result.json").exists() for d in want)
     csv = pd.read_csv(runs / "multirun.csv")
@@ -70,8 +67,10 @@ def test_sweep_errors_are_one_line_exit_2(tmp_path):
     for args, message in [
         (("sweep", "table9"), "bninit sweep: error: unknown preset 'table9'; known: ablation, alt, demo"),
         (("sweep", "demo", "gamm=0.1"), "bninit sweep: error: unknown config key 'gamm'"),
-        (("sweep", "demo", "seeds=1", "epochs=1", "runs_dir=blocker/runs"),
-         "bninit: error: runs_dir 'blocker/runs' is not writable"),
+        (
+            ("sweep", "demo", "seeds=1", "epochs=1", "runs_dir=blocker/runs"),
+            "bninit: error: runs_dir 'blocker/runs' is not writable",
+        ),
     ]:
         result = bninit(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stderr)
@@ -83,10 +82,15 @@ def test_sweep_errors_are_one_line_exit_2(tmp_path):
 def test_killed_sweep_rerun_finishes_with_a_clean_sweeps_numbers(tmp_path):
     args = ("sweep", "demo", "seeds=2", "epochs=3", "gamma=0.5")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([BNINIT, *args], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    first = run_dir(compose_run_config([f"runs_dir={tmp_path / 'runs'}", "epochs=3", "gamma=0.5",
-                                        "seed=1"]))
+    proc = subprocess.Popen(
+        [BNINIT, *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    first = run_dir(compose_run_config([f"runs_dir={tmp_path / 'runs'}", "epochs=3", "gamma=0.5", "seed=1"]))
     deadline = time.monotonic() + 120
     while not (first / "checkpoint.pt").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -101,8 +105,9 @@ def test_killed_sweep_rerun_finishes_with_a_clean_sweeps_numbers(tmp_path):
     assert len(frame) == 2 and set(frame["status"]) == {"done"}
 
     for seed in (1, 2):  # the clean sweep: the same runs, uninterrupted, in a fresh runs dir
-        cfg = compose_run_config([f"runs_dir={tmp_path / 'clean'}", "epochs=3", "gamma=0.5",
-                                  "bn=ours", f"seed={seed}"])
+        cfg = compose_run_config(
+            [f"runs_dir={tmp_path / 'clean'}", "epochs=3", "gamma=0.5", "bn=ours", f"seed={seed}"]
+        )
         clean = run(cfg)
         same_run = tmp_path / "runs" / run_dir(cfg).relative_to(tmp_path / "clean")
         resumed = json.loads((same_run / "result.json").read_text())
@@ -111,21 +116,37 @@ def test_killed_sweep_rerun_finishes_with_a_clean_sweeps_numbers(tmp_path):
 
 
 def test_joblib_two_workers_collect_every_run_once(tmp_path):
-    result = bninit("sweep", "demo", "seeds=2", "epochs=1", "gamma=0.1,0.5",
-                    "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", cwd=tmp_path)
+    result = bninit(
+        "sweep",
+        "demo",
+        "seeds=2",
+        "epochs=1",
+        "gamma=0.1,0.5",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert "launching 4 runs (joblib launcher)" in result.stdout
     frame = pd.read_csv(tmp_path / "runs" / "demo.csv")
     assert len(frame) == 4 and frame["run_dir"].is_unique and set(frame["status"]) == {"done"}
-    assert sorted(zip(frame["gamma"], frame["seed"], strict=True)) == [
-        (0.1, 1), (0.1, 2), (0.5, 1), (0.5, 2)]
+    assert sorted(zip(frame["gamma"], frame["seed"], strict=True)) == [(0.1, 1), (0.1, 2), (0.5, 1), (0.5, 2)]
     assert not list((tmp_path / "runs").rglob("run.lock"))
     assert [p.name for p in (tmp_path / "runs" / ".hydra").iterdir()] == ["demo"]
 
 
 def test_submitit_local_runs_a_small_sweep(tmp_path):
-    result = bninit("sweep", "demo", "seeds=1", "epochs=1", "bn=base,ours", "gamma=1.0,0.5",
-                    "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10", cwd=tmp_path)
+    result = bninit(
+        "sweep",
+        "demo",
+        "seeds=1",
+        "epochs=1",
+        "bn=base,ours",
+        "gamma=1.0,0.5",
+        "hydra/launcher=submitit_local",
+        "hydra.launcher.timeout_min=10",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(tmp_path / "runs" / "demo.csv")
     assert sorted(frame["bn"]) == ["base", "ours"] and set(frame["status"]) == {"done"}

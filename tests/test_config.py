@@ -40,11 +40,14 @@ def test_defaults_come_from_runconfig_alone():
     assert list(compose_config([])) == [f.name for f in dataclasses.fields(RunConfig)]
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("epochs=2.5", "epochs=2.5 is not a valid int"),
-    ("channels_last=maybe", "channels_last='maybe' is not a valid bool (true or false)"),
-    ("lr=fast", "lr='fast' is not a valid float"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("epochs=2.5", "epochs=2.5 is not a valid int"),
+        ("channels_last=maybe", "channels_last='maybe' is not a valid bool (true or false)"),
+        ("lr=fast", "lr='fast' is not a valid float"),
+    ],
+)
 def test_the_schema_checks_types_in_one_line(override, message):
     with pytest.raises(UserError) as err:
         compose_run_config([override])
@@ -62,8 +65,9 @@ def test_launcher_presets_compose_to_a_known_launcher(preset, kind, n_jobs):
     import torch
 
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
-        cfg = compose("config", overrides=[f"hydra/launcher={preset}", "runs_per_gpu=2"],
-                      return_hydra_config=True)
+        cfg = compose(
+            "config", overrides=[f"hydra/launcher={preset}", "runs_per_gpu=2"], return_hydra_config=True
+        )
     launcher = cfg.hydra.launcher
     assert launcher_kind(launcher._target_) == kind
     expected = n_jobs if n_jobs is not None else max(1, torch.cuda.device_count()) * 2

@@ -8,8 +8,9 @@ from bninit.data.batches import center_crop, crop_flip, eval_batches, hflip, tra
 
 
 def _images(n: int, side: int) -> torch.Tensor:
-    return torch.randint(0, 256, (n, 3, side, side), dtype=torch.uint8,
-                         generator=torch.Generator().manual_seed(0))
+    return torch.randint(
+        0, 256, (n, 3, side, side), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
 
 
 def _epoch(x, y, seed, augment, image_size, batch_size=4):
@@ -33,7 +34,7 @@ def test_crop_flip_yields_windows_of_its_own_image_with_its_label():
     for images, labels in _epoch(x, y, 3, "crop_flip", 8):
         for image, label in zip(images, labels, strict=True):
             source = x[label // 10].float()
-            windows = [source[:, t:t + 8, s:s + 8] for t in range(5) for s in range(5)]
+            windows = [source[:, t : t + 8, s : s + 8] for t in range(5) for s in range(5)]
             windows += [w.flip(-1) for w in windows]
             assert any(torch.equal(image, w) for w in windows)
 

@@ -77,8 +77,13 @@ def test_missing_cifar_names_files_and_data_dir_and_creates_nothing(tmp_path, of
     with pytest.raises(UserError) as err:
         load_dataset("cifar100", str(data_dir))
     message = str(err.value)
-    for part in ("'cifar100'", "cifar-100-python.tar.gz", "cifar-100-python/", str(data_dir),
-                 "download failed"):
+    for part in (
+        "'cifar100'",
+        "cifar-100-python.tar.gz",
+        "cifar-100-python/",
+        str(data_dir),
+        "download failed",
+    ):
         assert part in message
     assert not data_dir.exists()
 

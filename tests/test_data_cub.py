@@ -43,17 +43,27 @@ def test_cub_official_tgz_is_extracted_safely(tmp_path):
 def test_missing_cub_names_files_and_data_dir(tmp_path):
     with pytest.raises(UserError) as err:
         load_dataset("cub200", str(tmp_path))
-    for part in ("'cub200'", "CUB_200_2011.tgz", "CUB_200_2011/", "images.txt",
-                 "train_test_split.txt", "image_class_labels.txt", f"data_dir={tmp_path}"):
+    for part in (
+        "'cub200'",
+        "CUB_200_2011.tgz",
+        "CUB_200_2011/",
+        "images.txt",
+        "train_test_split.txt",
+        "image_class_labels.txt",
+        f"data_dir={tmp_path}",
+    ):
         assert part in str(err.value)
 
 
-@pytest.mark.parametrize("breakage,complaint", [
-    ("no_split_file", "train_test_split.txt is missing"),
-    ("ids_differ", "list different image ids"),
-    ("missing_image", "cannot read image"),
-    ("bad_line", "is not '<image id> <value>'"),
-])
+@pytest.mark.parametrize(
+    "breakage,complaint",
+    [
+        ("no_split_file", "train_test_split.txt is missing"),
+        ("ids_differ", "list different image ids"),
+        ("missing_image", "cannot read image"),
+        ("bad_line", "is not '<image id> <value>'"),
+    ],
+)
 def test_broken_cub_layout_is_one_line_error_and_no_cache(tmp_path, breakage, complaint):
     make_cub(tmp_path)
     folder = tmp_path / "CUB_200_2011"

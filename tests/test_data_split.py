@@ -9,8 +9,9 @@ from bninit.seeds import md5_seed
 def test_split_equals_sklearn_with_md5_seed_0():
     targets = np.repeat(np.arange(7), [30, 12, 50, 21, 40, 33, 14])
     train_idx, val_idx = stratified_split(targets)
-    ref_train, ref_val = train_test_split(np.arange(len(targets)), test_size=0.1, stratify=targets,
-                                          random_state=md5_seed(0))
+    ref_train, ref_val = train_test_split(
+        np.arange(len(targets)), test_size=0.1, stratify=targets, random_state=md5_seed(0)
+    )
     assert np.array_equal(train_idx, ref_train) and np.array_equal(val_idx, ref_val)
 
 

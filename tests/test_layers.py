@@ -10,12 +10,18 @@ import bninit
 PACKAGE = Path(bninit.__file__).parent
 # Higher layers may import lower ones; a layer never imports one above it or beside it.
 LAYERS = {
-    "bninit.errors": 0, "bninit.seeds": 0, "bninit.atomic": 0,
-    "bninit.method": 1, "bninit.models": 1, "bninit.data": 1,
-    "bninit.config": 2, "bninit.presets": 2,
+    "bninit.errors": 0,
+    "bninit.seeds": 0,
+    "bninit.atomic": 0,
+    "bninit.method": 1,
+    "bninit.models": 1,
+    "bninit.data": 1,
+    "bninit.config": 2,
+    "bninit.presets": 2,
     "bninit.store": 3,
     "bninit.run": 4,
-    "bninit.sweep": 5, "bninit.report": 5,
+    "bninit.sweep": 5,
+    "bninit.report": 5,
     "bninit.cli": 6,
 }
 SAME_LAYER_OK = {frozenset({"bninit.method", "bninit.models"})}  # models take the method's norm layers
@@ -71,7 +77,7 @@ def test_no_import_cycle_between_modules():
     def visit(name: str, path: list[str]) -> None:
         for other in sorted(edges[name]):
             if other in path:
-                cycles.append(" -> ".join(path[path.index(other):] + [other]))
+                cycles.append(" -> ".join(path[path.index(other) :] + [other]))
             elif other not in done:
                 visit(other, path + [other])
         done.add(name)

@@ -15,11 +15,27 @@ EPS = 1e-5
 
 # The initial effective scale of every BN of the network with the variant's own yaml (SPEC §2):
 # gamma for ours/base/a1/a2, sigmoid(1) = 0.731 for rbn(_minus), sigmoid(-1) = 0.269 for iebn(_minus).
-EFFECTIVE_SCALE = {"ours": 0.1, "base": 1.0, "a1": 0.1, "a2": 0.1, "rbn": 0.731, "rbn_minus": 0.731,
-                   "iebn": 0.269, "iebn_minus": 0.269}
+EFFECTIVE_SCALE = {
+    "ours": 0.1,
+    "base": 1.0,
+    "a1": 0.1,
+    "a2": 0.1,
+    "rbn": 0.731,
+    "rbn_minus": 0.731,
+    "iebn": 0.269,
+    "iebn_minus": 0.269,
+}
 # The variant's parameters besides weight (gamma) and bias (beta), with their initial value.
-EXTRA_PARAMS = {"ours": {}, "base": {}, "a1": {}, "a2": {"lam": 1.0}, "rbn": {"w_v": 0.0, "w_b": 1.0},
-                "iebn": {"w_v": 0.0, "w_b": -1.0}, "rbn_minus": {"w_b": 1.0}, "iebn_minus": {"w_b": -1.0}}
+EXTRA_PARAMS = {
+    "ours": {},
+    "base": {},
+    "a1": {},
+    "a2": {"lam": 1.0},
+    "rbn": {"w_v": 0.0, "w_b": 1.0},
+    "iebn": {"w_v": 0.0, "w_b": -1.0},
+    "rbn_minus": {"w_b": 1.0},
+    "iebn_minus": {"w_b": -1.0},
+}
 
 
 def expected_output(name: str, layer: nn.Module, x: torch.Tensor, mean, var) -> torch.Tensor:
@@ -59,12 +75,17 @@ def test_formula_in_train_and_eval_mode_matches_direct_computation(name):
     layer, x = randomized(name), sample_input()
     y = layer(x)
     batch_mean, batch_var = x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False)
-    torch.testing.assert_close(y, expected_output(name, layer, x, batch_mean, batch_var),
-                               atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        y, expected_output(name, layer, x, batch_mean, batch_var), atol=1e-5, rtol=1e-5
+    )
     layer.eval()
     x2 = sample_input(seed=2)
-    torch.testing.assert_close(layer(x2), expected_output(name, layer, x2, layer.running_mean,
-                                                          layer.running_var), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        layer(x2),
+        expected_output(name, layer, x2, layer.running_mean, layer.running_var),
+        atol=1e-5,
+        rtol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("momentum", [0.1, None])
@@ -88,8 +109,9 @@ def test_state_dict_round_trip_and_deterministic_eval(name):
     for seed in range(2):
         layer(sample_input(seed))
     state = layer.state_dict()
-    assert set(state) == ({"weight", "bias", "running_mean", "running_var", "num_batches_tracked"}
-                          | set(EXTRA_PARAMS[name]))
+    assert set(state) == (
+        {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"} | set(EXTRA_PARAMS[name])
+    )
     fresh = NORM_LAYERS[name](3)
     fresh.load_state_dict(state)
     layer.eval(), fresh.eval()
@@ -165,4 +187,3 @@ def test_eval_scale_shift_folds_the_layer(name):
     scale, shift = eval_scale_shift(layer)
     with torch.no_grad():
         torch.testing.assert_close(layer(x), x * scale[:, None, None] + shift[:, None, None])
-

@@ -10,8 +10,16 @@ import pytest
 from bninit.method.norms import NORM_LAYERS
 from bninit.run.train import run
 
-CONFIGURED = {"ours": (0.1, 100), "base": (1.0, 1), "a1": (0.1, 100), "a2": (0.1, 100), "rbn": (1.0, 1),
-              "iebn": (1.0, 1), "rbn_minus": (1.0, 1), "iebn_minus": (1.0, 1)}
+CONFIGURED = {
+    "ours": (0.1, 100),
+    "base": (1.0, 1),
+    "a1": (0.1, 100),
+    "a2": (0.1, 100),
+    "rbn": (1.0, 1),
+    "iebn": (1.0, 1),
+    "rbn_minus": (1.0, 1),
+    "iebn_minus": (1.0, 1),
+}
 
 
 @pytest.mark.parametrize("bn", sorted(NORM_LAYERS))

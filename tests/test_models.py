@@ -17,11 +17,15 @@ from bninit.models import ARCHS, build_model
 # network shrinks its input in the CIFAR and the ImageNet form (SPEC §5).
 FEATURES = {"resnet20": "layers", "mobilenet_v2": "features", "repvgg_a0": "stages"}
 DOWNSAMPLING = {"resnet20": (4, 4), "mobilenet_v2": (4, 32), "repvgg_a0": (8, 32)}
-TORCHVISION = {"resnet18": torchvision.models.resnet18, "resnet34": torchvision.models.resnet34,
-               "resnet50": torchvision.models.resnet50, "resnet101": torchvision.models.resnet101,
-               "resnet152": torchvision.models.resnet152,
-               "resnext50": torchvision.models.resnext50_32x4d,
-               "mobilenet_v2": torchvision.models.mobilenet_v2}
+TORCHVISION = {
+    "resnet18": torchvision.models.resnet18,
+    "resnet34": torchvision.models.resnet34,
+    "resnet50": torchvision.models.resnet50,
+    "resnet101": torchvision.models.resnet101,
+    "resnet152": torchvision.models.resnet152,
+    "resnext50": torchvision.models.resnext50_32x4d,
+    "mobilenet_v2": torchvision.models.mobilenet_v2,
+}
 HEAVY = ("resnet101", "resnet152")
 GAMMA = 0.3
 
@@ -37,7 +41,8 @@ def feature_size(model: nn.Module, arch: str, x: torch.Tensor) -> tuple[torch.Te
     """(logits, side of the last feature map) for input x."""
     sizes = []
     hook = model.get_submodule(FEATURES.get(arch, "layer4")).register_forward_hook(
-        lambda module, inputs, output: sizes.append(output.shape[-1]))
+        lambda module, inputs, output: sizes.append(output.shape[-1])
+    )
     logits = model(x)
     hook.remove()
     return logits, sizes[0]
@@ -79,8 +84,10 @@ def test_parameter_counts_equal_torchvisions(arch):
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
     with torch.device("meta"):  # shapes without the cost of allocating and initialising
         reference = TORCHVISION[arch](weights=None, num_classes=200)
-        ours = {(c, size): build_model(arch, 200, c, size, nn.BatchNorm2d)
-                for c, size in ((3, 224), (3, 32), (1, 8), (1, 224))}
+        ours = {
+            (c, size): build_model(arch, 200, c, size, nn.BatchNorm2d)
+            for c, size in ((3, 224), (3, 32), (1, 8), (1, 224))
+        }
     ref_stem = reference.features[0][0] if arch == "mobilenet_v2" else reference.conv1
     assert count(ours[3, 224]) == count(reference)
     for (in_channels, image_size), model in ours.items():
@@ -92,8 +99,16 @@ def test_parameter_counts_equal_torchvisions(arch):
 
 def test_variants_add_only_their_own_parameters():
     """Per BN layer of C channels: a2 adds lambda (C), rbn/iebn add w_v and w_b (2C), the _minus forms w_b."""
-    per_channel = {"ours": 0, "base": 0, "a1": 0, "a2": 1, "rbn": 2, "iebn": 2, "rbn_minus": 1,
-                   "iebn_minus": 1}
+    per_channel = {
+        "ours": 0,
+        "base": 0,
+        "a1": 0,
+        "a2": 1,
+        "rbn": 2,
+        "iebn": 2,
+        "rbn_minus": 1,
+        "iebn_minus": 1,
+    }
     base = build_model("resnet18", 10, 3, 32, nn.BatchNorm2d)
     channels = sum(m.num_features for m in base.modules() if is_batchnorm(m))
     base_count = sum(p.numel() for p in base.parameters())
@@ -182,7 +197,7 @@ def _slicing_shortcut(block, x):
     """He et al.'s option A as usually written: strided slicing, then zero channels."""
     if block.stride == 1 and block.pad == 0:
         return x
-    x = x[:, :, ::block.stride, ::block.stride]
+    x = x[:, :, :: block.stride, :: block.stride]
     return nn.functional.pad(x, (0, 0, 0, 0, block.pad // 2, block.pad - block.pad // 2))
 
 
@@ -198,8 +213,10 @@ def test_resnet20_keeps_the_layout_in_backward_with_the_slicing_numbers(channels
 
 
 @pytest.mark.parametrize("arch", sorted(ARCHS))
-@pytest.mark.parametrize("linear_init, bound", [("paper", lambda n: math.sqrt(6 / n)),
-                                                ("torch_default", lambda n: 1 / math.sqrt(n))])
+@pytest.mark.parametrize(
+    "linear_init, bound",
+    [("paper", lambda n: math.sqrt(6 / n)), ("torch_default", lambda n: 1 / math.sqrt(n))],
+)
 def test_every_linear_weight_follows_the_chosen_init(arch, linear_init, bound):
     torch.manual_seed(0)
     model = build_model(arch, 100, 3, 32, NORM_LAYERS["ours"])

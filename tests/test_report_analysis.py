@@ -22,24 +22,47 @@ from bninit.run.train import run
 from bninit.seeds import md5_seed
 
 BASE_ACC = [90.06, 89.93, 90.32, 90.05, 89.73, 90.18, 90.65, 90.47]  # 8 seeds
-CLEAR = [1.2, 0.9, 1.1, 1.0, 0.8, 1.3, 1.0, 0.9]            # p ~ 3e-7
-BORDERLINE = [0.5, -0.3, 0.4, 0.2, -0.1, 0.6, 0.1, 0.3]     # p ~ 0.044
-WEAK = [0.6, -0.4, 0.5, 0.3, -0.2, 0.4, -0.1, 0.2]          # p ~ 0.12
-WORSE = [-0.5, -0.3, -0.6, 0.1, -0.4, -0.5, -0.2, -0.3]     # p ~ 0.998
+CLEAR = [1.2, 0.9, 1.1, 1.0, 0.8, 1.3, 1.0, 0.9]  # p ~ 3e-7
+BORDERLINE = [0.5, -0.3, 0.4, 0.2, -0.1, 0.6, 0.1, 0.3]  # p ~ 0.044
+WEAK = [0.6, -0.4, 0.5, 0.3, -0.2, 0.4, -0.1, 0.2]  # p ~ 0.12
+WORSE = [-0.5, -0.3, -0.6, 0.1, -0.4, -0.5, -0.2, -0.3]  # p ~ 0.998
 
 
 def run_row(bn, gamma, c, lr, seed, acc, status="done", **config) -> dict:
     """One row of a `bninit collect` CSV (the fixed schema)."""
-    row = {"dataset": "cifar10", "arch": "resnet18", "bn": bn, "gamma": gamma, "c": c,
-           "input_norm": "bn", "lr": lr, "momentum": 0.9, "weight_decay": 1e-4, "epochs": 180,
-           "batch_size": 128, **config}
+    row = {
+        "dataset": "cifar10",
+        "arch": "resnet18",
+        "bn": bn,
+        "gamma": gamma,
+        "c": c,
+        "input_norm": "bn",
+        "lr": lr,
+        "momentum": 0.9,
+        "weight_decay": 1e-4,
+        "epochs": 180,
+        "batch_size": 128,
+        **config,
+    }
     done = status == "done"
-    row.update({"seed": seed, "md5_seed": md5_seed(seed), "best_epoch": 170 if done else math.nan,
-                "best_val_acc": acc if done else math.nan,
-                "test_acc_at_best_val": acc if done else math.nan, "final_test_acc": acc,
-                "epochs_done": 180 if done else 12, "wall_time_s": 100.0, "status": status,
-                "bninit_version": "0.1.0", "torch_version": "2.14.1", "device": "cpu",
-                "cell": f"{bn}-g{gamma:g}-c{c:g}-lr{lr:g}", "run_dir": f"/gone/{bn}{gamma}{lr}/{seed}"})
+    row.update(
+        {
+            "seed": seed,
+            "md5_seed": md5_seed(seed),
+            "best_epoch": 170 if done else math.nan,
+            "best_val_acc": acc if done else math.nan,
+            "test_acc_at_best_val": acc if done else math.nan,
+            "final_test_acc": acc,
+            "epochs_done": 180 if done else 12,
+            "wall_time_s": 100.0,
+            "status": status,
+            "bninit_version": "0.1.0",
+            "torch_version": "2.14.1",
+            "device": "cpu",
+            "cell": f"{bn}-g{gamma:g}-c{c:g}-lr{lr:g}",
+            "run_dir": f"/gone/{bn}{gamma}{lr}/{seed}",
+        }
+    )
     return row
 
 
@@ -145,11 +168,13 @@ def test_stats_csv_has_every_number_per_cell(study_csv, tmp_path):
 
 
 def test_pairing_is_checked_and_reported(tmp_path):
-    rows = cell_rows("base", 1.0, 1, 0.1, [90, 91, 92, 93, 94])             # seeds 1-5
+    rows = cell_rows("base", 1.0, 1, 0.1, [90, 91, 92, 93, 94])  # seeds 1-5
     rows += [run_row("ours", 0.1, 100, 0.1, s, 90.5 + s) for s in (1, 2, 3, 6)]  # 6: no BASE
-    rows += [run_row("ours", 0.1, 100, 0.1, 2, 99.0),                          # seed 2 twice
-             run_row("ours", 0.1, 100, 0.1, 4, math.nan, status="failed")]     # 5: absent
-    rows += [run_row("ours", 0.5, 100, 0.1, 1, 95.0)]                         # one seed only
+    rows += [
+        run_row("ours", 0.1, 100, 0.1, 2, 99.0),  # seed 2 twice
+        run_row("ours", 0.1, 100, 0.1, 4, math.nan, status="failed"),
+    ]  # 5: absent
+    rows += [run_row("ours", 0.5, 100, 0.1, 1, 95.0)]  # one seed only
     paths = write_report(write_csv(tmp_path / "s.csv", rows), tmp_path / "out", plots=False)
     report = paths.report
     markdown = paths.markdown.read_text()
@@ -170,8 +195,9 @@ def test_pairing_is_checked_and_reported(tmp_path):
 
 
 def test_paper_numbers_beside_ours(tmp_path):
-    rows = cell_rows("base", 1.0, 1, 0.1, [89.0, 89.5, 90.0]) + cell_rows("ours", 0.1, 100, 0.1,
-                                                                          [90.6, 90.8, 91.0])
+    rows = cell_rows("base", 1.0, 1, 0.1, [89.0, 89.5, 90.0]) + cell_rows(
+        "ours", 0.1, 100, 0.1, [90.6, 90.8, 91.0]
+    )
     csv = write_csv(tmp_path / "t1a.csv", rows)
     paths = write_report(csv, tmp_path / "out", paper="1a", plots=False)
     head, base, ours = table_rows(paths.markdown.read_text(), "cifar10 / resnet18")
@@ -192,10 +218,17 @@ def test_latex_is_booktabs_and_compiles(study_csv, tmp_path):
     assert tex.count("\\underline{\\textbf{") == 2 and tex.count("\\textbf{") == 3 + 1  # + caption
     if shutil.which("pdflatex"):  # the structure is checked everywhere, compiled where TeX is
         doc = tmp_path / "doc.tex"
-        doc.write_text("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
-                       f"\\input{{{paths.latex}}}\n\\end{{document}}\n")
-        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        doc.write_text(
+            "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+            f"\\input{{{paths.latex}}}\n\\end{{document}}\n"
+        )
+        done = subprocess.run(
+            ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stdout[-2000:]
         assert (tmp_path / "doc.pdf").stat().st_size > 1000
 
@@ -217,10 +250,16 @@ def test_report_on_real_tiny_digits_runs(make_cfg, tmp_path):
             result = run(make_cfg(*method, "epochs=1", f"seed={seed}"))
             saved = json.loads((Path(result["run_dir"]) / "result.json").read_text())
             config = {k: v for k, v in saved["config"].items() if k not in PLACEMENT_KEYS + ("seed",)}
-            rows.append({**config, **{k: saved.get(k) for k in RESULT_COLUMNS if k in saved},
-                         "epochs_done": len(saved["history"]), "bninit_version": "0.1.0",
-                         "torch_version": saved["versions"]["torch"],
-                         "cell": Path(saved["run_dir"]).parent.name})
+            rows.append(
+                {
+                    **config,
+                    **{k: saved.get(k) for k in RESULT_COLUMNS if k in saved},
+                    "epochs_done": len(saved["history"]),
+                    "bninit_version": "0.1.0",
+                    "torch_version": saved["versions"]["torch"],
+                    "cell": Path(saved["run_dir"]).parent.name,
+                }
+            )
     csv = write_csv(tmp_path / "digits.csv", rows)
     paths = write_report(csv, tmp_path / "report")
     report = paths.report
@@ -231,8 +270,10 @@ def test_report_on_real_tiny_digits_runs(make_cfg, tmp_path):
     assert ours["mean"] == pytest.approx(np.mean(accs))
     assert "## digits / resnet20" in paths.markdown.read_text()
     assert sorted(p.name for p in paths.plots) == [
-        "digits_resnet20-acc_vs_gamma.png", "digits_resnet20-bn_scale.png",
-        "digits_resnet20-paired_diffs.png"]
+        "digits_resnet20-acc_vs_gamma.png",
+        "digits_resnet20-bn_scale.png",
+        "digits_resnet20-paired_diffs.png",
+    ]
 
     shutil.rmtree(tmp_path / "runs")  # run dirs gone: the history plot is skipped, nothing fails
     again = write_report(csv, tmp_path / "report2")
@@ -287,8 +328,10 @@ def test_config_columns_added_later_make_their_own_blocks(tmp_path):
         rows += cell_rows("ours", 0.1, 100, 0.1, np.add(BASE_ACC, CLEAR) + shift, precision=precision)
     paths = write_report(write_csv(tmp_path / "p.csv", rows), tmp_path / "out", plots=False)
     report = paths.report
-    assert [title for title, _ in report.blocks()] == ["cifar10 / resnet18 / precision=fp32",
-                                                       "cifar10 / resnet18 / precision=bf16"]
+    assert [title for title, _ in report.blocks()] == [
+        "cifar10 / resnet18 / precision=fp32",
+        "cifar10 / resnet18 / precision=bf16",
+    ]
     ours = report.cells[report.cells["bn"] == "ours"]
     assert list(ours["mean_diff"]) == pytest.approx([np.mean(CLEAR)] * 2)  # each vs its own BASE
     assert "## cifar10 / resnet18 / precision=bf16" in paths.markdown.read_text()

@@ -42,8 +42,9 @@ def test_worked_example_three_pairs():
     assert result.p == pytest.approx((1 - t / math.sqrt(t * t + 2)) / 2)  # 0.0371
     assert result.p == pytest.approx(0.03709, abs=1e-5)
     t975 = 0.95 / math.sqrt(2 * 0.975 * 0.025)  # 4.3027, the textbook table value
-    assert (result.ci_low, result.ci_high) == pytest.approx((2 - t975 / math.sqrt(3),
-                                                            2 + t975 / math.sqrt(3)))
+    assert (result.ci_low, result.ci_high) == pytest.approx(
+        (2 - t975 / math.sqrt(3), 2 + t975 / math.sqrt(3))
+    )
     assert result.d_z == pytest.approx(2.0)
     assert result.wins == 3
 

@@ -44,20 +44,24 @@ def test_bf16_keeps_bn_statistics_weights_and_loss_in_fp32(make_cfg):
     for weights in (state["model"], state["best_model"]):
         floats = {k: v.dtype for k, v in weights.items() if v.is_floating_point()}
         assert set(floats.values()) == {torch.float32}, floats
-    assert not torch.equal(state["model"]["net.bn1.running_var"],
-                           torch.ones_like(state["model"]["net.bn1.running_var"]))
+    assert not torch.equal(
+        state["model"]["net.bn1.running_var"], torch.ones_like(state["model"]["net.bn1.running_var"])
+    )
     result = run(cfg)
     assert result["config"]["precision"] == "bf16"
     assert all(h["train_loss"] == h["train_loss"] and h["train_loss"] < 3 for h in result["history"])
 
 
-@pytest.mark.parametrize("precision, device, dtype, scaling", [
-    ("fp32", CPU, None, False),
-    ("bf16", CPU, torch.bfloat16, False),
-    ("fp32", CUDA, None, False),
-    ("bf16", CUDA, torch.bfloat16, False),
-    ("fp16", CUDA, torch.float16, True),  # the grad scaler: fp16 on CUDA only
-])
+@pytest.mark.parametrize(
+    "precision, device, dtype, scaling",
+    [
+        ("fp32", CPU, None, False),
+        ("bf16", CPU, torch.bfloat16, False),
+        ("fp32", CUDA, None, False),
+        ("bf16", CUDA, torch.bfloat16, False),
+        ("fp16", CUDA, torch.float16, True),  # the grad scaler: fp16 on CUDA only
+    ],
+)
 def test_precision_resolves_to_autocast_dtype_and_grad_scaling(precision, device, dtype, scaling):
     fast = FastPath.for_run(RunConfig(precision=precision, channels_last=False, compile=True), device)
     assert (fast.device_type, fast.autocast_dtype, fast.grad_scaling) == (device.type, dtype, scaling)
@@ -82,12 +86,15 @@ def test_deterministic_switches_cudnn_autotuning():
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved
 
 
-@pytest.mark.parametrize("override, message", [
-    ("precision=fp8", "precision='fp8' is not allowed: allowed: fp32, bf16, fp16"),
-    ("eval_test=never", "eval_test='never' is not allowed: allowed: every_epoch, at_best"),
-    ("channels_last=maybe", "channels_last='maybe' is not a valid bool (true or false)"),
-    ("compile=1", "compile=1 is not a valid bool (true or false)"),
-])
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("precision=fp8", "precision='fp8' is not allowed: allowed: fp32, bf16, fp16"),
+        ("eval_test=never", "eval_test='never' is not allowed: allowed: every_epoch, at_best"),
+        ("channels_last=maybe", "channels_last='maybe' is not a valid bool (true or false)"),
+        ("compile=1", "compile=1 is not a valid bool (true or false)"),
+    ],
+)
 def test_bad_speed_options_are_refused_naming_the_value(make_cfg, override, message):
     with pytest.raises(UserError) as err:
         make_cfg(override)
@@ -99,8 +106,9 @@ def test_training_loop_syncs_with_the_host_once_per_epoch(monkeypatch):
     calls = []
     item = torch.Tensor.item
     monkeypatch.setattr(torch.Tensor, "item", lambda self: calls.append(1) or item(self))
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4),
-                                torch.nn.Flatten(), torch.nn.LazyLinear(3))
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.Flatten(), torch.nn.LazyLinear(3)
+    )
     model(torch.zeros(2, 1, 8, 8))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     x = torch.randint(0, 256, (80, 1, 8, 8), dtype=torch.uint8)
@@ -117,7 +125,8 @@ def test_an_unusable_precision_fails_in_one_line_before_writing(cli, tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
         "bninit train: error: precision=fp16 needs a CUDA device (its grad scaler is CUDA-only "
-        "here), the run is on cpu; use precision=bf16 or fp32"]
+        "here), the run is on cpu; use precision=bf16 or fp32"
+    ]
     assert not (tmp_path / "runs").exists()
 
 
@@ -159,8 +168,9 @@ print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt")
 def test_freed_tensor_memory_is_reused_instead_of_faulted_in_again():
     def faults(mode: str) -> tuple[str, int]:
-        out = subprocess.run([sys.executable, "-c", PAGE_FAULTS, mode], capture_output=True,
-                             text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", PAGE_FAULTS, mode], capture_output=True, text=True, check=True
+        ).stdout.split()
         return out[0], int(out[1])
 
     kept, reused = faults("keep")

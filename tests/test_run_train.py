@@ -66,13 +66,16 @@ def test_finished_run_is_skipped(make_cfg, capsys):
     assert "already done" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("extra", [
-    (),
-    ("input_norm=offline",),
-    ("bn=rbn",),  # a variant's extra parameters (w_v, w_b) travel through the checkpoint too
-    ("eval_test=every_epoch", "channels_last=false"),
-    ("precision=bf16",),
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        (),
+        ("input_norm=offline",),
+        ("bn=rbn",),  # a variant's extra parameters (w_v, w_b) travel through the checkpoint too
+        ("eval_test=every_epoch", "channels_last=false"),
+        ("precision=bf16",),
+    ],
+)
 def test_interrupted_run_resumes_to_exactly_the_uninterrupted_result(make_cfg, tmp_path, extra):
     cfg = make_cfg("seed=2", "epochs=3", *extra)
     stopped = run(cfg, stop_after_epoch=1)

@@ -41,10 +41,34 @@ def test_bench_resnet18_is_torchvisions_with_the_cifar_stem():
 @pytest.mark.slow
 def test_bench_compares_both_loops_and_writes_the_table(tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--archs", "resnet20", "--train-images", "128",
-         "--eval-images", "1024", "--warmup-batches", "1", "--repeats", "1", "--rounds", "2",
-         "--threads", "1", "--options", "none", "--concurrent", "2", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--archs",
+            "resnet20",
+            "--train-images",
+            "128",
+            "--eval-images",
+            "1024",
+            "--warmup-batches",
+            "1",
+            "--repeats",
+            "1",
+            "--rounds",
+            "2",
+            "--threads",
+            "1",
+            "--options",
+            "none",
+            "--concurrent",
+            "2",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "reference" in proc.stdout and "x ref" in proc.stdout
     [path] = tmp_path.glob("bench-cpu-*.json")
@@ -61,10 +85,12 @@ def test_bench_compares_both_loops_and_writes_the_table(tmp_path):
 
 
 def test_a_bad_concurrent_list_is_refused_in_one_line():
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--concurrent", "1,x"], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--concurrent", "1,x"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == (
         "bench.py: error: argument --concurrent: '1,x': expected a comma list of whole numbers >= 0, "
-        "e.g. 1,2,4")
+        "e.g. 1,2,4"
+    )
     assert bench.k_values("0") == [0] and bench.k_values("1,2,4") == [1, 2, 4]

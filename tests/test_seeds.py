@@ -33,11 +33,19 @@ def test_rng_state_round_trip_continues_every_stream_exactly(tmp_path):
     random.random(), np.random.rand(), torch.rand(3), torch.rand(3, generator=generator)
     path = tmp_path / "rng.pt"
     torch.save(rng_state(generator), path)
-    expected = (random.random(), np.random.rand(), torch.rand(3).tolist(),
-                torch.rand(3, generator=generator).tolist())
+    expected = (
+        random.random(),
+        np.random.rand(),
+        torch.rand(3).tolist(),
+        torch.rand(3, generator=generator).tolist(),
+    )
     seed_everything(99)  # scramble
     fresh = torch.Generator()
     set_rng_state(torch.load(path, weights_only=True), fresh)
-    again = (random.random(), np.random.rand(), torch.rand(3).tolist(),
-             torch.rand(3, generator=fresh).tolist())
+    again = (
+        random.random(),
+        np.random.rand(),
+        torch.rand(3).tolist(),
+        torch.rand(3, generator=fresh).tolist(),
+    )
     assert again == expected

@@ -26,7 +26,7 @@ def test_rows_carry_config_numbers_and_status(make_cfg, tmp_path):
 
     frame = collect_dir(tmp_path / "runs")
     assert len(frame) == 3
-    assert list(frame.columns[-len(RESULT_COLUMNS):]) == list(RESULT_COLUMNS)
+    assert list(frame.columns[-len(RESULT_COLUMNS) :]) == list(RESULT_COLUMNS)
     assert not set(PLACEMENT_KEYS) - {"device"} & set(frame.columns)
     assert {"dataset", "arch", "bn", "gamma", "c", "lr", "input_norm", "epochs"} <= set(frame.columns)
     rows = {int(r.seed): r for r in frame.itertuples()}
@@ -60,7 +60,8 @@ def test_collect_a_missing_dir_is_one_line(cli, tmp_path):
     result = cli("collect", str(tmp_path / "nope"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"bninit collect: error: runs dir '{tmp_path / 'nope'}' does not exist or is not a directory"]
+        f"bninit collect: error: runs dir '{tmp_path / 'nope'}' does not exist or is not a directory"
+    ]
 
 
 @pytest.mark.slow

@@ -9,15 +9,18 @@ import pytest
 from bninit.sweep import placement as workers
 
 
-@pytest.mark.parametrize(("launcher", "settings", "cores", "workers_", "threads"), [
-    ("joblib", {"n_jobs": 2}, 2, 2, 1),
-    ("joblib", {"n_jobs": 2}, 16, 2, 8),
-    ("joblib", {"n_jobs": -1}, 16, 16, 1),
-    ("joblib", {"n_jobs": 3}, 2, 3, 1),
-    ("submitit_local", {"cpus_per_task": 4, "array_parallelism": 256}, 16, 4, 4),
-    ("submitit_local", {"cpus_per_task": None, "array_parallelism": 256}, 8, 8, 1),
-    ("basic", {}, 8, 1, 8),
-])
+@pytest.mark.parametrize(
+    ("launcher", "settings", "cores", "workers_", "threads"),
+    [
+        ("joblib", {"n_jobs": 2}, 2, 2, 1),
+        ("joblib", {"n_jobs": 2}, 16, 2, 8),
+        ("joblib", {"n_jobs": -1}, 16, 16, 1),
+        ("joblib", {"n_jobs": 3}, 2, 3, 1),
+        ("submitit_local", {"cpus_per_task": 4, "array_parallelism": 256}, 16, 4, 4),
+        ("submitit_local", {"cpus_per_task": None, "array_parallelism": 256}, 8, 8, 1),
+        ("basic", {}, 8, 1, 8),
+    ],
+)
 def test_workers_split_the_cores(launcher, settings, cores, workers_, threads):
     n = workers.parallel_workers(launcher, settings, cores)
     assert n == workers_
@@ -43,8 +46,10 @@ def test_runs_per_gpu_gives_each_gpu_that_many_workers(tmp_path, monkeypatch):
 
 
 def test_a_gpu_is_free_again_when_its_worker_exits(tmp_path):
-    code = ("import sys; from pathlib import Path; from bninit.sweep.placement import claim_gpu; "
-            f"print(claim_gpu(2, Path({str(tmp_path)!r})))")
+    code = (
+        "import sys; from pathlib import Path; from bninit.sweep.placement import claim_gpu; "
+        f"print(claim_gpu(2, Path({str(tmp_path)!r})))"
+    )
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert first.stdout.strip() == second.stdout.strip() == "0"
@@ -65,11 +70,14 @@ def test_place_gives_a_worker_a_gpu_and_its_share_of_the_cores(monkeypatch):
     assert workers.place("cpu", "basic", {}, job_num=0) == ("cpu", None)
 
 
-@pytest.mark.parametrize(("target", "kind"), [
-    ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher", "joblib"),
-    ("hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher", "submitit_local"),
-    ("hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher", "submitit_slurm"),
-    ("hydra._internal.core_plugins.basic_launcher.BasicLauncher", "basic"),
-])
+@pytest.mark.parametrize(
+    ("target", "kind"),
+    [
+        ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher", "joblib"),
+        ("hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher", "submitit_local"),
+        ("hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher", "submitit_slurm"),
+        ("hydra._internal.core_plugins.basic_launcher.BasicLauncher", "basic"),
+    ],
+)
 def test_the_launcher_is_known_by_its_class_whatever_the_preset_is_called(target, kind):
     assert workers.launcher_kind(target) == kind

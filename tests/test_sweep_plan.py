@@ -27,15 +27,17 @@ def cells_of(name: str) -> list[dict]:
 
 
 def as_grid(cells) -> set[tuple]:
-    return {(c["dataset"], c["arch"], c["bn"], float(c["gamma"]), float(c["c"]), float(c["lr"]))
-            for c in cells}
+    return {
+        (c["dataset"], c["arch"], c["bn"], float(c["gamma"]), float(c["c"]), float(c["lr"])) for c in cells
+    }
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))
 def test_paper_preset_is_its_tables_grid_with_seeds_1_to_15(name):
     rows = PAPER[PAPER["table"] == TABLES[name]]
-    expected = {(r.dataset, r.arch, r.method, float(r.gamma), float(r.c), float(r.lr))
-                for r in rows.itertuples()}
+    expected = {
+        (r.dataset, r.arch, r.method, float(r.gamma), float(r.c), float(r.lr)) for r in rows.itertuples()
+    }
     cells = cells_of(name)
     assert as_grid(cells) == expected
     assert len(cells) == len(expected) == len(rows)  # no cell twice
@@ -78,8 +80,10 @@ def test_input_norm_compares_the_three_normalizations_with_the_method():
 
 def test_strong_base_is_base_and_ours_at_lr_0_1_with_random_crops():
     cells = cells_of("strong_base")
-    assert as_grid(cells) == {("cifar10", "resnet18", "base", 1.0, 1.0, 0.1),
-                              ("cifar10", "resnet18", "ours", 0.1, 100.0, 0.1)}
+    assert as_grid(cells) == {
+        ("cifar10", "resnet18", "base", 1.0, 1.0, 0.1),
+        ("cifar10", "resnet18", "ours", 0.1, 100.0, 0.1),
+    }
     assert all(c["augment"] == "crop_flip" for c in cells)
 
 
@@ -88,8 +92,9 @@ def test_ablation_separates_the_init_from_the_lr_divisor_at_table1a_settings():
     table1a = as_grid(cells_of("table1a"))
     gammas = {g for _, _, m, g, _, _ in table1a if m == "ours" and g < 1}
     lrs = {lr for *_, lr in table1a}
-    assert {g[3:] for g in grid if g[2] == "ours" and g[4] == 1.0} == {(g, 1.0, lr) for g in gammas
-                                                                       for lr in lrs}
+    assert {g[3:] for g in grid if g[2] == "ours" and g[4] == 1.0} == {
+        (g, 1.0, lr) for g in gammas for lr in lrs
+    }
     assert {g[3:] for g in grid if g[2] == "ours" and g[4] == 100.0} == {(1.0, 100.0, lr) for lr in lrs}
     assert {g for g in grid if g[2] == "base"} == {g for g in table1a if g[2] == "base"}
 
@@ -97,7 +102,8 @@ def test_ablation_separates_the_init_from_the_lr_divisor_at_table1a_settings():
 def test_demo_is_base_and_three_gammas_on_digits():
     assert as_grid(cells_of("demo")) == {
         ("digits", "resnet20", "base", 1.0, 1.0, 0.1),
-        *{("digits", "resnet20", "ours", g, 100.0, 0.1) for g in (0.05, 0.1, 0.5)}}
+        *{("digits", "resnet20", "ours", g, 100.0, 0.1) for g in (0.05, 0.1, 0.5)},
+    }
 
 
 def test_seeds_n_means_1_to_n():

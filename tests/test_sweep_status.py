@@ -38,7 +38,12 @@ def study(tmp_path_factory):
 
 def test_each_status_is_told_apart(study):
     assert [run_status(run_dir(study[s])) for s in range(1, 6)] == [
-        "done", "done", "interrupted", "failed", "running"]
+        "done",
+        "done",
+        "interrupted",
+        "failed",
+        "running",
+    ]
 
 
 def test_status_table_counts_and_eta(study):

@@ -86,14 +86,18 @@ def prepare(name: str, data_dir: str) -> None:
     built = time.perf_counter() - start
     start = time.perf_counter()
     if read_cache(path) is None:
-        raise UserError(f"dataset '{name}': the cache {path} could not be written; check that "
-                        f"data_dir={data_dir} is writable")
+        raise UserError(
+            f"dataset '{name}': the cache {path} could not be written; check that "
+            f"data_dir={data_dir} is writable"
+        )
     loaded = time.perf_counter() - start
     size_mb = path.stat().st_size / 1e6
     action = "already cached" if was_cached else f"decoded and cached in {built:.1f}s"
-    print(f"{name}: {action}: {len(data.train_y)} train / {len(data.test_y)} test images "
-          f"{tuple(data.train_x.shape[1:])}, {data.num_classes} classes -> {path} ({size_mb:.0f} MB); "
-          f"a run loads it in {loaded:.2f}s")
+    print(
+        f"{name}: {action}: {len(data.train_y)} train / {len(data.test_y)} test images "
+        f"{tuple(data.train_x.shape[1:])}, {data.num_classes} classes -> {path} ({size_mb:.0f} MB); "
+        f"a run loads it in {loaded:.2f}s"
+    )
 
 
 def _known(name: str) -> None:

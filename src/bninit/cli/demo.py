@@ -31,8 +31,7 @@ def demo_main(args: list[str]) -> int:
     start = time.perf_counter()
     launcher = ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={jobs}"] if jobs > 1 else []
     # The sweep's collect callback writes the study's CSV where the report reads it.
-    code = sweep_main(["demo", *launcher, f"hydra.callbacks.collect.csv={csv_path.resolve()}",
-                       *overrides])
+    code = sweep_main(["demo", *launcher, f"hydra.callbacks.collect.csv={csv_path.resolve()}", *overrides])
     if code != 0:
         return code
     paths = write_report(csv_path, out / "demo")

@@ -24,8 +24,20 @@ subcommands:
 Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
 skips it, re-running an interrupted one resumes it."""
 
-HYDRA_INFO_FLAGS = ("--help", "-h", "--hydra-help", "--cfg", "-c", "--info", "-i",
-                    "--resolve", "--package", "-p", "--shell-completion", "-sc")
+HYDRA_INFO_FLAGS = (
+    "--help",
+    "-h",
+    "--hydra-help",
+    "--cfg",
+    "-c",
+    "--info",
+    "-i",
+    "--resolve",
+    "--package",
+    "-p",
+    "--shell-completion",
+    "-sc",
+)
 
 
 def fail(err: UserError, subcommand: str) -> None:
@@ -104,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     name, args = argv[0], argv[1:]
     if name not in SUBCOMMANDS:
-        print(f"bninit: error: unknown subcommand '{name}'; known: {', '.join(SUBCOMMANDS)}",
-              file=sys.stderr)
+        print(f"bninit: error: unknown subcommand '{name}'; known: {', '.join(SUBCOMMANDS)}", file=sys.stderr)
         return 2
     try:
         return SUBCOMMANDS[name](args)

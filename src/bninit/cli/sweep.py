@@ -42,8 +42,11 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     try:
         call_hydra_main(command, ["-m", *extra, *overrides])
     except KeyboardInterrupt:
-        print("bninit: interrupted; run the same command again to resume (finished runs are "
-              "kept, interrupted ones continue from their last epoch)", file=sys.stderr)
+        print(
+            "bninit: interrupted; run the same command again to resume (finished runs are "
+            "kept, interrupted ones continue from their last epoch)",
+            file=sys.stderr,
+        )
         return 130
     return _outcome(overrides, extra)
 
@@ -63,8 +66,11 @@ def _outcome(overrides: list[str], extra: list[str]) -> int:
     statuses = [run_status(Path(line)) for line in listed.read_text().splitlines() if line]
     failed = statuses.count("failed")
     if failed:
-        print(f"bninit: {failed} of {len(statuses)} runs failed (their error.json says why); "
-              "run the same command again to retry them", file=sys.stderr)
+        print(
+            f"bninit: {failed} of {len(statuses)} runs failed (their error.json says why); "
+            "run the same command again to retry them",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 
@@ -103,8 +109,10 @@ def collect_main(args: list[str]) -> int:
     from bninit.store.collect import collect_dir, counts, write_csv
 
     parser = argparse.ArgumentParser(
-        prog="bninit collect", description="One CSV row per run dir under RUNS_DIR (done, running, "
-        "failed or interrupted), with its config, seed, accuracies, wall time and status.")
+        prog="bninit collect",
+        description="One CSV row per run dir under RUNS_DIR (done, running, "
+        "failed or interrupted), with its config, seed, accuracies, wall time and status.",
+    )
     parser.add_argument("runs_dir", nargs="?", default="runs")
     parser.add_argument("-o", "--output", help="CSV file to write (default: print the CSV)")
     opts = _parse(parser, args, "collect")
@@ -125,9 +133,11 @@ def status_main(args: list[str]) -> int:
     from bninit.sweep.status import format_table, status_table
 
     if args and args[0] in ("-h", "--help"):
-        print("usage: bninit status [RUNS_DIR]       done / running / failed / pending per cell\n"
-              "       bninit status <preset> [KEY=VALUE ...]   the same for a preset's runs "
-              "(bninit sweep <preset> --dry-run)")
+        print(
+            "usage: bninit status [RUNS_DIR]       done / running / failed / pending per cell\n"
+            "       bninit status <preset> [KEY=VALUE ...]   the same for a preset's runs "
+            "(bninit sweep <preset> --dry-run)"
+        )
         return 0
     target = args[0] if args else "runs"
     if not Path(target).is_dir() and target in preset_names():

@@ -25,8 +25,10 @@ def extract(archive: Path, dest: Path, folder: str, dataset: str) -> Path:
         except (tarfile.TarError, OSError, EOFError) as err:
             raise UserError(f"dataset '{dataset}': cannot extract {archive}: {err}") from None
         if not (staging / folder).is_dir():
-            raise UserError(f"dataset '{dataset}': {archive} has no top-level folder {folder}/; "
-                            f"expected the official archive")
+            raise UserError(
+                f"dataset '{dataset}': {archive} has no top-level folder {folder}/; "
+                f"expected the official archive"
+            )
         (staging / folder).rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -14,8 +14,14 @@ import torch
 AUGMENTATIONS = ("none", "flip", "crop_flip")
 
 
-def train_batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch.Generator,
-                  augment: str, image_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def train_batches(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    generator: torch.Generator,
+    augment: str,
+    image_size: int,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """One epoch of shuffled (float 0..255 images, labels) batches; the last batch may be short.
 
     `image_size` is the side the network sees (ImageData.image_size): the crop for "crop_flip".
@@ -29,8 +35,10 @@ def train_batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: 
     sizes = [len(idx) for idx in order.split(batch_size)]
     draws = [batch_draws(n, augment, height, width, image_size, generator) for n in sizes]
     order = order.to(x.device)
-    draws = {key: torch.cat([d[key] for d in draws]).to(x.device).split(sizes)
-             for key in (draws[0] if draws else ())}
+    draws = {
+        key: torch.cat([d[key] for d in draws]).to(x.device).split(sizes)
+        for key in (draws[0] if draws else ())
+    }
     for i, idx in enumerate(order.split(batch_size)):
         images = x[idx]
         if augment == "flip":
@@ -40,8 +48,9 @@ def train_batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: 
         yield images.float(), y[idx]
 
 
-def batch_draws(n: int, augment: str, height: int, width: int, size: int,
-                generator: torch.Generator) -> dict[str, torch.Tensor]:
+def batch_draws(
+    n: int, augment: str, height: int, width: int, size: int, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
     """One batch's random numbers for `augment` (CPU tensors): flip coins, crop offsets."""
     if augment == "none":
         return {}
@@ -52,12 +61,13 @@ def batch_draws(n: int, augment: str, height: int, width: int, size: int,
     return draws
 
 
-def eval_batches(x: torch.Tensor, y: torch.Tensor, batch_size: int,
-                 image_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+def eval_batches(
+    x: torch.Tensor, y: torch.Tensor, batch_size: int, image_size: int
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """In-order batches of the center `image_size` crop (the whole image when it is that size)."""
     for start in range(0, len(y), batch_size):
-        images = center_crop(x[start:start + batch_size], image_size)
-        yield images.float(), y[start:start + batch_size]
+        images = center_crop(x[start : start + batch_size], image_size)
+        yield images.float(), y[start : start + batch_size]
 
 
 def hflip(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
@@ -65,8 +75,9 @@ def hflip(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
     return torch.where(flip[:, None, None, None], images.flip(-1), images)
 
 
-def crop_flip(images: torch.Tensor, size: int, flip: torch.Tensor, top: torch.Tensor,
-              left: torch.Tensor) -> torch.Tensor:
+def crop_flip(
+    images: torch.Tensor, size: int, flip: torch.Tensor, top: torch.Tensor, left: torch.Tensor
+) -> torch.Tensor:
     """The size x size window of each image at (top, left), mirrored where `flip` is true: one
     gather, so it runs wherever `images` lives."""
     steps = torch.arange(size, device=images.device)
@@ -79,7 +90,7 @@ def center_crop(images: torch.Tensor, size: int) -> torch.Tensor:
     """The central size x size window (torchvision's CenterCrop for even differences)."""
     height, width = images.shape[-2:]
     top, left = (height - size) // 2, (width - size) // 2
-    return images[..., top:top + size, left:left + size]
+    return images[..., top : top + size, left : left + size]
 
 
 def _gather(images: torch.Tensor, rows: torch.Tensor, cols: torch.Tensor) -> torch.Tensor:

@@ -52,10 +52,13 @@ def read_cache(path: Path, verify: bool = True) -> dict | None:
     try:
         record = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
         arrays = record["arrays"]
-        ok = (record["format"] == FORMAT and record["name"] == path.stem
-              and set(arrays) == set(ARRAYS)
-              and len(arrays["train_x"]) == len(arrays["train_y"])
-              and len(arrays["test_x"]) == len(arrays["test_y"]))
+        ok = (
+            record["format"] == FORMAT
+            and record["name"] == path.stem
+            and set(arrays) == set(ARRAYS)
+            and len(arrays["train_x"]) == len(arrays["train_y"])
+            and len(arrays["test_x"]) == len(arrays["test_y"])
+        )
         if ok and verify:
             ok = all(crc32(arrays[key]) == record["crc32"][key] for key in ARRAYS)
     except Exception:  # any unreadable file is a damaged cache: it is rebuilt, not trusted
@@ -63,8 +66,9 @@ def read_cache(path: Path, verify: bool = True) -> dict | None:
     return record if ok else None
 
 
-def cached(name: str, data_dir: str | Path,
-           build: Callable[[], tuple[dict[str, torch.Tensor], int, str]]) -> dict:
+def cached(
+    name: str, data_dir: str | Path, build: Callable[[], tuple[dict[str, torch.Tensor], int, str]]
+) -> dict:
     """The cache record for dataset `name`, building it with `build()` first if needed.
 
     `build` returns (arrays, num_classes, source description); it raises UserError when the
@@ -80,8 +84,11 @@ def cached(name: str, data_dir: str | Path,
     arrays, num_classes, source = build()
     try:
         save_cache(path, arrays, num_classes, source)
-        print(f"{name}: cached {len(arrays['train_y'])} train / {len(arrays['test_y'])} test "
-              f"images as uint8 tensors in {path}", flush=True)
+        print(
+            f"{name}: cached {len(arrays['train_y'])} train / {len(arrays['test_y'])} test "
+            f"images as uint8 tensors in {path}",
+            flush=True,
+        )
     except OSError as err:  # a read-only data_dir still trains, just without the cache
         print(f"{name}: could not write the cache {path} ({err}); continuing without it", flush=True)
     return {"arrays": arrays, "num_classes": num_classes, "source": source}
@@ -90,5 +97,12 @@ def cached(name: str, data_dir: str | Path,
 def image_data(record: dict, augment: str, image_size: int) -> ImageData:
     """The ImageData a cache record holds (see bninit.data.ImageData for the fields)."""
     a = record["arrays"]
-    return ImageData(a["train_x"], a["train_y"], a["test_x"], a["test_y"],
-                     num_classes=record["num_classes"], augment=augment, image_size=image_size)
+    return ImageData(
+        a["train_x"],
+        a["train_y"],
+        a["test_x"],
+        a["test_y"],
+        num_classes=record["num_classes"],
+        augment=augment,
+        image_size=image_size,
+    )

@@ -30,8 +30,10 @@ STORED_SIZE, IMAGE_SIZE = 256, 224
 
 
 def expected_files(data_dir: str | Path) -> str:
-    return (f"the official cars_train/, cars_test/, devkit/ (or cars_train.tgz, cars_test.tgz, "
-            f"car_devkit.tgz) and cars_test_annos_withlabels.mat in {Path(data_dir) / FOLDER}")
+    return (
+        f"the official cars_train/, cars_test/, devkit/ (or cars_train.tgz, cars_test.tgz, "
+        f"car_devkit.tgz) and cars_test_annos_withlabels.mat in {Path(data_dir) / FOLDER}"
+    )
 
 
 def source_status(data_dir: str | Path) -> str | None:
@@ -48,8 +50,7 @@ def build_cars(data_dir: str | Path) -> tuple[dict[str, torch.Tensor], int, str]
     base = Path(data_dir) / FOLDER
     missing = _missing(base)
     if missing:
-        raise UserError(f"dataset '{NAME}' is missing {', '.join(missing)}: put "
-                        f"{expected_files(data_dir)}")
+        raise UserError(f"dataset '{NAME}' is missing {', '.join(missing)}: put {expected_files(data_dir)}")
     for folder, archive in REQUIRED.items():
         if archive and not (base / folder).is_dir():
             print(f"{NAME}: extracting {base / archive} into {base}", flush=True)
@@ -60,15 +61,22 @@ def build_cars(data_dir: str | Path) -> tuple[dict[str, torch.Tensor], int, str]
             dataset = StanfordCars(str(data_dir), split=split, loader=str)
             samples = [dataset[i] for i in range(len(dataset))]
         except Exception as err:  # scipy's errors for a damaged .mat file vary
-            raise UserError(f"dataset '{NAME}': cannot read the {split} annotations in {base}: "
-                            f"{err}; expected {expected_files(data_dir)}") from None
+            raise UserError(
+                f"dataset '{NAME}': cannot read the {split} annotations in {base}: "
+                f"{err}; expected {expected_files(data_dir)}"
+            ) from None
         classes = dataset.classes
         labels = torch.tensor([int(target) for _, target in samples])
         if len(labels) == 0 or labels.min() < 0 or labels.max() >= len(classes):
-            raise UserError(f"dataset '{NAME}': {split} class ids in {base} are not 1..{len(classes)} "
-                            f"(devkit/cars_meta.mat lists {len(classes)} classes)")
-        print(f"{NAME}: decoding {len(samples)} {split} images from {base} (resized to "
-              f"{STORED_SIZE}x{STORED_SIZE}; done once)", flush=True)
+            raise UserError(
+                f"dataset '{NAME}': {split} class ids in {base} are not 1..{len(classes)} "
+                f"(devkit/cars_meta.mat lists {len(classes)} classes)"
+            )
+        print(
+            f"{NAME}: decoding {len(samples)} {split} images from {base} (resized to "
+            f"{STORED_SIZE}x{STORED_SIZE}; done once)",
+            flush=True,
+        )
         arrays[f"{split}_x"] = load_resized([Path(p) for p, _ in samples], STORED_SIZE, NAME)
         arrays[f"{split}_y"] = labels
     return arrays, len(classes), str(base)

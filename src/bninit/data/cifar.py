@@ -26,8 +26,10 @@ CLASSES = {"cifar10": CIFAR10, "cifar100": CIFAR100}
 
 def expected_files(name: str, data_dir: str | Path) -> str:
     cls = CLASSES[name]
-    return (f"the official {cls.filename} or its extracted folder {cls.base_folder}/ in "
-            f"data_dir={data_dir} (or be online to download it)")
+    return (
+        f"the official {cls.filename} or its extracted folder {cls.base_folder}/ in "
+        f"data_dir={data_dir} (or be online to download it)"
+    )
 
 
 def source_status(name: str, data_dir: str | Path) -> str | None:
@@ -67,17 +69,24 @@ def build_cifar(name: str, data_dir: str | Path) -> tuple[dict[str, torch.Tensor
     except RuntimeError:
         raise UserError(
             f"dataset '{name}': {folder} fails torchvision's MD5 check (a damaged or unofficial "
-            f"copy); replace it with {expected_files(name, data_dir)}") from None
-    arrays = {"train_x": _nchw(train.data), "train_y": torch.tensor(train.targets),
-              "test_x": _nchw(test.data), "test_y": torch.tensor(test.targets)}
+            f"copy); replace it with {expected_files(name, data_dir)}"
+        ) from None
+    arrays = {
+        "train_x": _nchw(train.data),
+        "train_y": torch.tensor(train.targets),
+        "test_x": _nchw(test.data),
+        "test_y": torch.tensor(test.targets),
+    }
     return arrays, len(train.classes), source
 
 
 def _check_md5(name: str, archive: Path) -> None:
     expected = CLASSES[name].tgz_md5
     if not check_integrity(str(archive), expected):  # torchvision's own check
-        raise UserError(f"dataset '{name}': {archive} fails its MD5 check (expected {expected}, the "
-                        f"official file); replace it with the official {archive.name}")
+        raise UserError(
+            f"dataset '{name}': {archive} fails its MD5 check (expected {expected}, the "
+            f"official file); replace it with the official {archive.name}"
+        )
 
 
 def _download(name: str, root: Path) -> None:
@@ -95,8 +104,9 @@ def _download(name: str, root: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
         if created:  # leave no empty data_dir behind
             root.rmdir()
-        raise UserError(f"dataset '{name}' is missing: put {expected_files(name, root)} "
-                        f"(download failed: {reason})") from None
+        raise UserError(
+            f"dataset '{name}' is missing: put {expected_files(name, root)} (download failed: {reason})"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     extract(root / cls.filename, root, cls.base_folder, name)

@@ -21,8 +21,10 @@ STORED_SIZE, IMAGE_SIZE = 256, 224
 
 
 def expected_files(data_dir: str | Path) -> str:
-    return (f"the official {ARCHIVE} or its extracted folder {FOLDER}/ ({', '.join(INDEX_FILES)}, "
-            f"images/) in data_dir={data_dir}")
+    return (
+        f"the official {ARCHIVE} or its extracted folder {FOLDER}/ ({', '.join(INDEX_FILES)}, "
+        f"images/) in data_dir={data_dir}"
+    )
 
 
 def source_status(data_dir: str | Path) -> str | None:
@@ -48,13 +50,15 @@ def build_cub(data_dir: str | Path) -> tuple[dict[str, torch.Tensor], int, str]:
         print(f"{NAME}: extracting {root / ARCHIVE} into {root}", flush=True)
         extract(root / ARCHIVE, root, FOLDER, NAME)
     paths, labels, is_train = read_index(folder, data_dir)
-    print(f"{NAME}: decoding {len(paths)} images from {folder} (resized to "
-          f"{STORED_SIZE}x{STORED_SIZE}; done once)", flush=True)
+    print(
+        f"{NAME}: decoding {len(paths)} images from {folder} (resized to "
+        f"{STORED_SIZE}x{STORED_SIZE}; done once)",
+        flush=True,
+    )
     images = load_resized(paths, STORED_SIZE, NAME)
     y = torch.tensor(labels) - 1
     train = torch.tensor(is_train, dtype=torch.bool)
-    arrays = {"train_x": images[train], "train_y": y[train],
-              "test_x": images[~train], "test_y": y[~train]}
+    arrays = {"train_x": images[train], "train_y": y[train], "test_x": images[~train], "test_y": y[~train]}
     return arrays, int(y.max()) + 1, str(folder)
 
 
@@ -63,8 +67,10 @@ def read_index(folder: Path, data_dir: str | Path) -> tuple[list[Path], list[int
     tables = [_read_table(folder / name, data_dir) for name in INDEX_FILES]
     names, split, classes = tables
     if not set(names) == set(split) == set(classes):
-        raise UserError(f"dataset '{NAME}': {', '.join(INDEX_FILES)} in {folder} list different "
-                        f"image ids; expected {expected_files(data_dir)}")
+        raise UserError(
+            f"dataset '{NAME}': {', '.join(INDEX_FILES)} in {folder} list different "
+            f"image ids; expected {expected_files(data_dir)}"
+        )
     ids = sorted(names, key=int)
     try:
         labels = [int(classes[i]) for i in ids]
@@ -72,8 +78,9 @@ def read_index(folder: Path, data_dir: str | Path) -> tuple[list[Path], list[int
     except ValueError as err:
         raise UserError(f"dataset '{NAME}': bad value in {folder}'s index files ({err})") from None
     if sorted(set(labels)) != list(range(1, max(labels) + 1)):
-        raise UserError(f"dataset '{NAME}': class ids in {folder / 'image_class_labels.txt'} are not "
-                        f"1..{max(labels)}")
+        raise UserError(
+            f"dataset '{NAME}': class ids in {folder / 'image_class_labels.txt'} are not 1..{max(labels)}"
+        )
     return [folder / "images" / names[i] for i in ids], labels, is_train
 
 

@@ -94,8 +94,9 @@ class VariantBatchNorm2d(nn.BatchNorm2d, abc.ABC):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.normalize(x, *self.scale_shift())
 
-    def normalize(self, x: torch.Tensor, weight: torch.Tensor | None = None,
-                  bias: torch.Tensor | None = None) -> torch.Tensor:
+    def normalize(
+        self, x: torch.Tensor, weight: torch.Tensor | None = None, bias: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """nn.BatchNorm2d's forward with the given per-channel (weight, bias), None for xhat:
         the same batch/running statistics, momentum and eval-mode behaviour."""
         self._check_input_dim(x)
@@ -106,9 +107,16 @@ class VariantBatchNorm2d(nn.BatchNorm2d, abc.ABC):
                 factor = 1.0 / float(self.num_batches_tracked)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         track = not self.training or self.track_running_stats
-        return F.batch_norm(x, self.running_mean if track else None,
-                            self.running_var if track else None,
-                            weight, bias, use_batch, factor, self.eps)
+        return F.batch_norm(
+            x,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            weight,
+            bias,
+            use_batch,
+            factor,
+            self.eps,
+        )
 
 
 class BatchNorm2dA1(VariantBatchNorm2d):
@@ -167,8 +175,10 @@ class CalibratedBatchNorm2d(VariantBatchNorm2d):
     def scale_shift(self):
         """The per-channel (a, b); only the `_minus` forms have one (theirs does not depend on x)."""
         if self.instance_term:
-            raise ValueError(f"{type(self).__name__}'s scale depends on each input (w_v * K): "
-                             "it has no fixed per-channel scale")
+            raise ValueError(
+                f"{type(self).__name__}'s scale depends on each input (w_v * K): "
+                "it has no fixed per-channel scale"
+            )
         return self.weight * torch.sigmoid(self.w_b), self.bias
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -33,9 +33,11 @@ ARCHS: dict[str, Callable[..., nn.Module]] = {
 }
 
 
-def build_model(arch: str, num_classes: int, in_channels: int, image_size: int,
-                norm_layer: type[nn.Module]) -> nn.Module:
+def build_model(
+    arch: str, num_classes: int, in_channels: int, image_size: int, norm_layer: type[nn.Module]
+) -> nn.Module:
     if arch not in ARCHS:
         raise KeyError(f"unknown arch '{arch}'; known: {', '.join(sorted(ARCHS))}")
-    return ARCHS[arch](num_classes=num_classes, in_channels=in_channels, image_size=image_size,
-                       norm_layer=norm_layer)
+    return ARCHS[arch](
+        num_classes=num_classes, in_channels=in_channels, image_size=image_size, norm_layer=norm_layer
+    )

@@ -48,8 +48,9 @@ def mobilenet_v2(num_classes: int, in_channels: int, image_size: int, norm_layer
     """torchvision's MobileNetV2 (width 1.0); CIFAR form for image_size <= 64."""
     net = torchvision.models.mobilenet_v2(weights=None, num_classes=num_classes, norm_layer=norm_layer)
     if in_channels != 3:
-        net.features[0][0] = nn.Conv2d(in_channels, net.features[0][0].out_channels, 3, stride=2,
-                                       padding=1, bias=False)
+        net.features[0][0] = nn.Conv2d(
+            in_channels, net.features[0][0].out_channels, 3, stride=2, padding=1, bias=False
+        )
     if cifar_form(image_size):
         net.features[0][0].stride = (1, 1)
         for index in _MOBILENET_CIFAR_STRIDE_1:

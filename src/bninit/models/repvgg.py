@@ -60,16 +60,18 @@ class RepVGGBlock(nn.Module):
             channels = torch.arange(self.out_channels)
             kernel[channels, channels, 1, 1] += scale
             bias = bias + shift
-        fused = nn.Conv2d(self.in_channels, self.out_channels, 3, stride=self.stride, padding=1,
-                          bias=True).to(kernel.device, kernel.dtype)
+        fused = nn.Conv2d(
+            self.in_channels, self.out_channels, 3, stride=self.stride, padding=1, bias=True
+        ).to(kernel.device, kernel.dtype)
         fused.weight.copy_(kernel)
         fused.bias.copy_(bias)
         self.fused, self.branch3x3, self.branch1x1, self.identity = fused, None, None, None
 
 
 class RepVGG(nn.Module):
-    def __init__(self, num_classes: int, in_channels: int, norm_layer, cifar: bool,
-                 widths=WIDTHS, depths=DEPTHS):
+    def __init__(
+        self, num_classes: int, in_channels: int, norm_layer, cifar: bool, widths=WIDTHS, depths=DEPTHS
+    ):
         super().__init__()
         stages, channels = [], in_channels
         for index, (width, depth) in enumerate(zip(widths, depths, strict=True)):

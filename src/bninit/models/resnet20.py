@@ -36,8 +36,14 @@ class BasicBlock(nn.Module):
 
 
 class ResNet20(nn.Module):
-    def __init__(self, num_classes: int, in_channels: int = 3, norm_layer=nn.BatchNorm2d,
-                 widths=(16, 32, 64), blocks_per_stage: int = 3):
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int = 3,
+        norm_layer=nn.BatchNorm2d,
+        widths=(16, 32, 64),
+        blocks_per_stage: int = 3,
+    ):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, widths[0], 3, stride=1, padding=1, bias=False)
         self.bn1 = norm_layer(widths[0])

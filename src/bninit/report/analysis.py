@@ -39,8 +39,10 @@ def read_runs(csv_path: str | Path) -> pd.DataFrame:
         raise UserError(f"{path}: not a readable CSV ({str(err).splitlines()[0]})") from None
     missing = [col for col in REQUIRED if col not in runs.columns]
     if missing:
-        raise UserError(f"{path}: not a bninit results CSV: missing column(s) {', '.join(missing)} "
-                        f"(expected the columns `bninit collect` writes)")
+        raise UserError(
+            f"{path}: not a bninit results CSV: missing column(s) {', '.join(missing)} "
+            f"(expected the columns `bninit collect` writes)"
+        )
     if runs.empty:
         raise UserError(f"{path}: no runs in it (only a header)")
     for col in ("gamma", "c", "lr", "seed", METRIC):
@@ -102,7 +104,7 @@ class Report:
     @property
     def extra_keys(self) -> list[str]:
         """Row keys beyond the paper's (method, gamma, c), e.g. input_norm when it is compared."""
-        return self.row_keys[len(ROW_KEYS):]
+        return self.row_keys[len(ROW_KEYS) :]
 
     def blocks(self) -> list[tuple[str, pd.DataFrame]]:
         """(block title, that block's cells in the paper's row order), in the CSV's order."""
@@ -132,8 +134,9 @@ def _cell_seeds(name: str, group: pd.DataFrame, expected: set[int]) -> tuple[dic
     counts = done["seed"].value_counts()
     duplicated = sorted(counts[counts > 1].index)
     if duplicated:
-        notes.append(f"{name}: seed(s) {_seed_list(duplicated)} appear more than once; "
-                     "the first row of each is used")
+        notes.append(
+            f"{name}: seed(s) {_seed_list(duplicated)} appear more than once; the first row of each is used"
+        )
     missing = sorted(expected - set(group["seed"]))
     if missing:
         notes.append(f"{name}: seed(s) {_seed_list(missing)} missing (present in other cells)")
@@ -145,9 +148,17 @@ def _seed_list(seeds) -> str:
     return ", ".join(str(int(s)) for s in seeds)
 
 
-def analyse(runs: pd.DataFrame, alpha: float = 0.05, holm: bool = False, paper: str | None = None,
-            comparisons: list[Comparison] | None = None, alternative: str = "greater",
-            strict: bool = True, preset: str | None = None, preset_source: str = "") -> Report:
+def analyse(
+    runs: pd.DataFrame,
+    alpha: float = 0.05,
+    holm: bool = False,
+    paper: str | None = None,
+    comparisons: list[Comparison] | None = None,
+    alternative: str = "greater",
+    strict: bool = True,
+    preset: str | None = None,
+    preset_source: str = "",
+) -> Report:
     """Group runs into cells, pair each cell with its reference(s) by seed, test, correct, mark.
 
     `comparisons` None: each cell against the BASE of its block and lr. A block/lr without a
@@ -174,16 +185,28 @@ def analyse(runs: pd.DataFrame, alpha: float = 0.05, holm: bool = False, paper: 
             accs, notes = _cell_seeds(name, group, expected)
             warnings += notes
             mean, std = stats.mean_std(list(accs.values()))
-            records.append({**values, "block": _block_title(values, varying), "cell": name,
-                            "label": label, "n": len(accs), "mean": mean, "std": std,
-                            "seed_acc": accs, "run_dirs": _run_dirs(group)})
+            records.append(
+                {
+                    **values,
+                    "block": _block_title(values, varying),
+                    "cell": name,
+                    "label": label,
+                    "n": len(accs),
+                    "mean": mean,
+                    "std": std,
+                    "seed_acc": accs,
+                    "run_dirs": _run_dirs(group),
+                }
+            )
     cells = _sorted_cells(pd.DataFrame(records), row_keys)
     cells["best_in_column"] = _column_best(cells)
     if paper:
         cells = add_paper(cells, paper)
         if cells["paper_mean"].isna().all():
-            warnings.append(f"--paper {paper}: no cell of this study is in the paper's Table {paper} "
-                            "(same dataset, arch, method, gamma, c, lr)")
+            warnings.append(
+                f"--paper {paper}: no cell of this study is in the paper's Table {paper} "
+                "(same dataset, arch, method, gamma, c, lr)"
+            )
     compared = []
     for i, spec in enumerate(specs):
         strict_here = strict and i == 0 and spec.is_base
@@ -193,15 +216,43 @@ def analyse(runs: pd.DataFrame, alpha: float = 0.05, holm: bool = False, paper: 
             rows["paper_ref_mean"] = paper_mean.loc[rows["ref_index"]].to_numpy()
             rows["paper_diff"] = paper_mean.loc[rows["cell_index"]].to_numpy() - rows["paper_ref_mean"]
         compared.append(Compared(spec, spec.alternative or alternative, _mark(rows, alpha, holm)))
-    report = Report(cells, blk_cols, alpha, holm, paper, list(dict.fromkeys(warnings)), settings,
-                    row_keys, compared, preset, preset_source)
+    report = Report(
+        cells,
+        blk_cols,
+        alpha,
+        holm,
+        paper,
+        list(dict.fromkeys(warnings)),
+        settings,
+        row_keys,
+        compared,
+        preset,
+        preset_source,
+    )
     report.cells = _with_primary(cells, report.primary)
     return report
 
 
-PAIR_COLUMNS = ("reference", "ref_label", "ref_mean", "n_pairs", "mean_diff", "ci_low", "ci_high", "t",
-                "p", "p_holm", "d_z", "wins", "wilcoxon_p", "wilcoxon_method", "significant", "better",
-                "pairs", "diffs")
+PAIR_COLUMNS = (
+    "reference",
+    "ref_label",
+    "ref_mean",
+    "n_pairs",
+    "mean_diff",
+    "ci_low",
+    "ci_high",
+    "t",
+    "p",
+    "p_holm",
+    "d_z",
+    "wins",
+    "wilcoxon_p",
+    "wilcoxon_method",
+    "significant",
+    "better",
+    "pairs",
+    "diffs",
+)
 PAPER_PAIR_COLUMNS = ("paper_ref_mean", "paper_diff")
 
 
@@ -226,8 +277,20 @@ def _with_primary(cells: pd.DataFrame, primary: Compared | None) -> pd.DataFrame
         extra.loc[rows.index, columns] = rows[columns].to_numpy()
         extra["against"] = pd.Series(primary.spec.label, index=rows.index)
         extra["alternative"] = pd.Series(primary.alternative, index=rows.index)
-    for col in ("ref_mean", "n_pairs", "mean_diff", "ci_low", "ci_high", "t", "p", "p_holm", "d_z",
-                "wins", "wilcoxon_p", *columns[len(PAIR_COLUMNS):]):
+    for col in (
+        "ref_mean",
+        "n_pairs",
+        "mean_diff",
+        "ci_low",
+        "ci_high",
+        "t",
+        "p",
+        "p_holm",
+        "d_z",
+        "wins",
+        "wilcoxon_p",
+        *columns[len(PAIR_COLUMNS) :],
+    ):
         extra[col] = pd.to_numeric(extra[col])
     extra["significant"] = extra["significant"].fillna(False).astype(bool)
     extra["better"] = extra["better"].fillna(False).astype(bool)
@@ -237,15 +300,22 @@ def _with_primary(cells: pd.DataFrame, primary: Compared | None) -> pd.DataFrame
 def _sorted_cells(cells: pd.DataFrame, row_keys: list[str]) -> pd.DataFrame:
     """Blocks in the CSV's order; inside, the paper's row order, then lr largest first."""
     blocks = list(dict.fromkeys(cells["block"]))
-    extra_order = [(key, {v: i for i, v in enumerate(dict.fromkeys(cells[key]))})
-                   for key in row_keys[len(ROW_KEYS):]]
-    order = sorted(range(len(cells)), key=lambda i: (
-        blocks.index(cells.iloc[i]["block"]), _row_order(cells.iloc[i], extra_order), -cells.iloc[i]["lr"]))
+    extra_order = [
+        (key, {v: i for i, v in enumerate(dict.fromkeys(cells[key]))}) for key in row_keys[len(ROW_KEYS) :]
+    ]
+    order = sorted(
+        range(len(cells)),
+        key=lambda i: (
+            blocks.index(cells.iloc[i]["block"]),
+            _row_order(cells.iloc[i], extra_order),
+            -cells.iloc[i]["lr"],
+        ),
+    )
     return cells.iloc[order].reset_index(drop=True)
 
 
 def _cell_name(cell, row_keys=ROW_KEYS) -> str:
-    extras = "".join(f" {key}={fmt_value(cell[key])}" for key in row_keys[len(ROW_KEYS):])
+    extras = "".join(f" {key}={fmt_value(cell[key])}" for key in row_keys[len(ROW_KEYS) :])
     if cell["bn"] == BASE:
         return "BASE" + extras
     return f"{cell['bn']} gamma={cell['gamma']:g} c={cell['c']:g}" + extras
@@ -265,10 +335,37 @@ def _column_best(cells: pd.DataFrame) -> pd.Series:
     return (shown == best) & shown.notna()
 
 
-STATS_COLUMNS = ("block", "cell", "n", "seeds", "mean", "std", "against", "alternative", "reference",
-                 "ref_mean", "n_pairs", "mean_diff", "ci_low", "ci_high", "t", "p", "p_holm", "d_z",
-                 "wins", "wilcoxon_p", "wilcoxon_method", "significant", "better", "best_in_column",
-                 "paper_mean", "paper_std", "paper_delta_sd", "paper_ref_mean", "paper_diff")
+STATS_COLUMNS = (
+    "block",
+    "cell",
+    "n",
+    "seeds",
+    "mean",
+    "std",
+    "against",
+    "alternative",
+    "reference",
+    "ref_mean",
+    "n_pairs",
+    "mean_diff",
+    "ci_low",
+    "ci_high",
+    "t",
+    "p",
+    "p_holm",
+    "d_z",
+    "wins",
+    "wilcoxon_p",
+    "wilcoxon_method",
+    "significant",
+    "better",
+    "best_in_column",
+    "paper_mean",
+    "paper_std",
+    "paper_delta_sd",
+    "paper_ref_mean",
+    "paper_diff",
+)
 
 
 def stats_table(report: Report) -> pd.DataFrame:
@@ -291,8 +388,9 @@ def stats_table(report: Report) -> pd.DataFrame:
     return table[cfg + [col for col in STATS_COLUMNS if col in table.columns]]
 
 
-def choose_comparisons(runs: pd.DataFrame, against=(), pairwise=None, preset: str | None = None
-                       ) -> tuple[list[Comparison] | None, str | None, str]:
+def choose_comparisons(
+    runs: pd.DataFrame, against=(), pairwise=None, preset: str | None = None
+) -> tuple[list[Comparison] | None, str | None, str]:
     """(comparisons, preset, how it was found): the user's --against / --pairwise, else the
     preset's defaults (--preset, or detected from the CSV's cells), else None (each cell against
     BASE). `against`: KEY=VALUE dicts; `pairwise`: None, or the keys to compare across."""

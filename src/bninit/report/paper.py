@@ -27,9 +27,14 @@ def add_paper(cells: pd.DataFrame, table: str) -> pd.DataFrame:
     paper = paper_numbers(table)
 
     def lookup(cell):
-        match = paper[(paper["dataset"] == cell["dataset"]) & (paper["arch"] == cell["arch"])
-                      & (paper["method"] == cell["bn"]) & np.isclose(paper["gamma"], cell["gamma"])
-                      & np.isclose(paper["c"], cell["c"]) & np.isclose(paper["lr"], cell["lr"])]
+        match = paper[
+            (paper["dataset"] == cell["dataset"])
+            & (paper["arch"] == cell["arch"])
+            & (paper["method"] == cell["bn"])
+            & np.isclose(paper["gamma"], cell["gamma"])
+            & np.isclose(paper["c"], cell["c"])
+            & np.isclose(paper["lr"], cell["lr"])
+        ]
         if match.empty:
             return pd.Series({"paper_mean": math.nan, "paper_std": math.nan})
         return pd.Series({"paper_mean": match.iloc[0]["mean"], "paper_std": match.iloc[0]["std"]})

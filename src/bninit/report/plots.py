@@ -75,8 +75,9 @@ def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path
         at_lr = cells[cells["lr"] == lr]
         for _, base in at_lr[at_lr["bn"] == BASE].iterrows():
             std = 0.0 if np.isnan(base["std"]) else base["std"]
-            ax.axhspan(base["mean"] - std, base["mean"] + std, color="0.6", alpha=0.3,
-                       label="BASE mean ± std")
+            ax.axhspan(
+                base["mean"] - std, base["mean"] + std, color="0.6", alpha=0.3, label="BASE mean ± std"
+            )
             ax.axhline(base["mean"], color="0.3", lw=1)
         others = at_lr[at_lr["bn"] != BASE]
         for key, group in others.groupby(line_keys, sort=False):
@@ -84,9 +85,16 @@ def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path
             bn, c, *extras = key
             dodge = 1.03 ** (i - (len(methods) - 1) / 2)  # methods sharing a gamma side by side
             group = group.sort_values("gamma")
-            ax.errorbar(group["gamma"] * dodge, group["mean"], yerr=group["std"].fillna(0),
-                        color=f"C{i}", marker="o", mfc="white", capsize=3,
-                        label=f"{bn} (c={c:g}{''.join(f', {e}' for e in extras)}) mean ± std")
+            ax.errorbar(
+                group["gamma"] * dodge,
+                group["mean"],
+                yerr=group["std"].fillna(0),
+                color=f"C{i}",
+                marker="o",
+                mfc="white",
+                capsize=3,
+                label=f"{bn} (c={c:g}{''.join(f', {e}' for e in extras)}) mean ± std",
+            )
             sig = group[group["better"]]
             ax.plot(sig["gamma"] * dodge, sig["mean"], "o", color=f"C{i}", ls="none", zorder=4)
         gammas = others["gamma"]
@@ -117,16 +125,29 @@ def plot_paired_differences(report: Report, title: str, cells: pd.DataFrame, pat
         at_lr = compared[compared["lr"] == lr].reset_index(drop=True)
         for x, cell in at_lr.iterrows():
             diffs = np.asarray(cell["diffs"], dtype=float)
-            ax.plot(x + rng.uniform(-0.15, 0.15, len(diffs)), diffs, "o", color="C0", alpha=0.6,
-                    ms=4, label="one seed" if x == 0 else None)
+            ax.plot(
+                x + rng.uniform(-0.15, 0.15, len(diffs)),
+                diffs,
+                "o",
+                color="C0",
+                alpha=0.6,
+                ms=4,
+                label="one seed" if x == 0 else None,
+            )
             if cell["n_pairs"] >= 2:
                 err = [[cell["mean_diff"] - cell["ci_low"]], [cell["ci_high"] - cell["mean_diff"]]]
-                ax.errorbar([x + 0.3], [cell["mean_diff"]], yerr=err, fmt="s", color="k", capsize=4,
-                            label="mean, 95% CI" if x == 0 else None)
+                ax.errorbar(
+                    [x + 0.3],
+                    [cell["mean_diff"]],
+                    yerr=err,
+                    fmt="s",
+                    color="k",
+                    capsize=4,
+                    label="mean, 95% CI" if x == 0 else None,
+                )
         ax.axhline(0, color="C3", lw=1, label="no difference")
         ax.set_xticks(range(len(at_lr)))
-        ax.set_xticklabels([cell_label(c) for _, c in at_lr.iterrows()], fontsize=7, rotation=30,
-                           ha="right")
+        ax.set_xticklabels([cell_label(c) for _, c in at_lr.iterrows()], fontsize=7, rotation=30, ha="right")
     _figure_legend(fig, axes)
     return _save(fig, path)
 

@@ -71,29 +71,40 @@ def caption(report: Report, n_comparisons: int, latex: bool = False) -> str:
     if report.holm:
         family = "this report" if len(report.comparisons) == 1 else f"the comparison with {ref}"
         correction = f", Holm-corrected across the {n_comparisons} comparisons of {family}"
-    settings = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                         for k, v in report.settings.items() if k not in ("dataset", "arch"))
+    settings = ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in report.settings.items()
+        if k not in ("dataset", "arch")
+    )
     extra = "".join(f", {key}" for key in report.extra_keys)
-    text = (f"Test accuracy (%) at the best-validation epoch, mean ± std over n = {seeds} seeds "
-            f"(n in parentheses; std: the sample std, ddof=1, as the paper does not say which it "
-            f"reports); rows: method and BN-scale init γ (c: BN-scale lr divisor){extra}, columns: "
-            f"learning rate. ")
+    text = (
+        f"Test accuracy (%) at the best-validation epoch, mean ± std over n = {seeds} seeds "
+        f"(n in parentheses; std: the sample std, ddof=1, as the paper does not say which it "
+        f"reports); rows: method and BN-scale init γ (c: BN-scale lr divisor){extra}, columns: "
+        f"learning rate. "
+    )
     if primary is None:
         text += "No bold: this report compares cells pairwise only (below). "
     elif primary.alternative == "greater":
-        text += (f"BOLD: better than {ref} of the same learning rate by a one-sided paired t-test "
-                 f"(H1: cell > {ref}; pairs = runs with the same seed) at α = {report.alpha:g}"
-                 f"{correction}. ")
+        text += (
+            f"BOLD: better than {ref} of the same learning rate by a one-sided paired t-test "
+            f"(H1: cell > {ref}; pairs = runs with the same seed) at α = {report.alpha:g}"
+            f"{correction}. "
+        )
     else:
-        text += (f"BOLD: better than {ref} of the same learning rate by a two-sided paired t-test "
-                 f"(H1: cell ≠ {ref}, bold where the cell's mean is the higher; pairs = runs with the "
-                 f"same seed) at α = {report.alpha:g}{correction}. ")
+        text += (
+            f"BOLD: better than {ref} of the same learning rate by a two-sided paired t-test "
+            f"(H1: cell ≠ {ref}, bold where the cell's mean is the higher; pairs = runs with the "
+            f"same seed) at α = {report.alpha:g}{correction}. "
+        )
     text += "UNDER: highest mean of the column."
     if primary is not None:
         text += f" † no test (fewer than 2 seeds paired with {ref})."
     if report.paper:
-        text += (f" paper: Table {report.paper} of Davis & Frank (2022), mean ± std over 15 seeds; "
-                 f"Δ/σ: (ours - paper) / paper std.")
+        text += (
+            f" paper: Table {report.paper} of Davis & Frank (2022), mean ± std over 15 seeds; "
+            f"Δ/σ: (ours - paper) / paper std."
+        )
     if report.preset:
         how = "given" if report.preset_source == "given" else "found from the CSV's cells"
         text += f" Study: preset {report.preset} ({how})."
@@ -158,35 +169,67 @@ def _latex_bold(text: str) -> str:
     return f"\\textbf{{{text}}}"
 
 
-def against_table(report: Report, compared: Compared, rows: pd.DataFrame, esc=_plain
-                  ) -> tuple[str, list[str], list[list[str]], str]:
+def against_table(
+    report: Report, compared: Compared, rows: pd.DataFrame, esc=_plain
+) -> tuple[str, list[str], list[list[str]], str]:
     """(intro, head, rows, column alignment) of one block's pairs of a comparison with a reference."""
     show_ref = not compared.spec.is_base
     ref, short = reference_name(compared), "BASE" if compared.spec.is_base else "reference"
     sided = _sided(compared.alternative)
-    head = ["method", "γ", "c", *report.extra_keys, "lr", *(["vs"] if show_ref else []), "pairs",
-            "Δ mean [95% CI]", "t", "p", "p Holm", "d_z", "wins", "Wilcoxon p", "Wilcoxon", "verdict",
-            *(["paper Δ"] if report.paper else [])]
+    head = [
+        "method",
+        "γ",
+        "c",
+        *report.extra_keys,
+        "lr",
+        *(["vs"] if show_ref else []),
+        "pairs",
+        "Δ mean [95% CI]",
+        "t",
+        "p",
+        "p Holm",
+        "d_z",
+        "wins",
+        "Wilcoxon p",
+        "Wilcoxon",
+        "verdict",
+        *(["paper Δ"] if report.paper else []),
+    ]
     align = "l" * (len(report.row_keys) + 1 + show_ref) + "r" * 8 + "ll" + "r" * bool(report.paper)
     body = []
     for _, pair in rows.iterrows():
         cell = report.cells.loc[pair["cell_index"]]
         testable = pair["n_pairs"] >= 2
-        ci = (f"{pair['mean_diff']:+.2f} [{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}]"
-              if testable else fmt_num(pair["mean_diff"]))
-        line = [*_row_head(report, *(cell[k] for k in report.row_keys)), f"{cell['lr']:g}",
-                *([pair["ref_label"]] if show_ref else []), str(int(pair["n_pairs"])), ci,
-                fmt_num(pair["t"]), fmt_p(pair["p"]), fmt_p(pair["p_holm"]), fmt_num(pair["d_z"]),
-                f"{int(pair['wins'])}/{int(pair['n_pairs'])}", fmt_p(pair["wilcoxon_p"]),
-                pair["wilcoxon_method"], verdict(pair, report.alpha, report.holm)]
+        ci = (
+            f"{pair['mean_diff']:+.2f} [{pair['ci_low']:+.2f}, {pair['ci_high']:+.2f}]"
+            if testable
+            else fmt_num(pair["mean_diff"])
+        )
+        line = [
+            *_row_head(report, *(cell[k] for k in report.row_keys)),
+            f"{cell['lr']:g}",
+            *([pair["ref_label"]] if show_ref else []),
+            str(int(pair["n_pairs"])),
+            ci,
+            fmt_num(pair["t"]),
+            fmt_p(pair["p"]),
+            fmt_p(pair["p_holm"]),
+            fmt_num(pair["d_z"]),
+            f"{int(pair['wins'])}/{int(pair['n_pairs'])}",
+            fmt_p(pair["wilcoxon_p"]),
+            pair["wilcoxon_method"],
+            verdict(pair, report.alpha, report.holm),
+        ]
         if report.paper:
             line.append("-" if math.isnan(pair["paper_diff"]) else f"{pair['paper_diff']:+.2f}")
         body.append([esc(v) for v in line])
     chosen = " ".join(f"{k}={v}" for k, v in compared.spec.cells.items())
-    intro = (f"Paired comparison{f' of the cells with {chosen}' if chosen else ''} with {ref} "
-             f"(Δ = cell - {short} per seed; p: {sided} paired t; d_z = mean Δ / std Δ; wins: seeds "
-             f"where the cell beat {ref}; Wilcoxon: {sided} signed-rank p and how scipy computed "
-             f"it: exact, permutation or normal approx.")
+    intro = (
+        f"Paired comparison{f' of the cells with {chosen}' if chosen else ''} with {ref} "
+        f"(Δ = cell - {short} per seed; p: {sided} paired t; d_z = mean Δ / std Δ; wins: seeds "
+        f"where the cell beat {ref}; Wilcoxon: {sided} signed-rank p and how scipy computed "
+        f"it: exact, permutation or normal approx."
+    )
     intro += "; paper Δ: the same difference in the paper's table):" if report.paper else "):"
     return esc(intro), [esc(h) for h in head], body, align
 
@@ -194,12 +237,15 @@ def against_table(report: Report, compared: Compared, rows: pd.DataFrame, esc=_p
 def _short_labels(cells: pd.DataFrame, keys: list[str]) -> list[str]:
     """Cell names from the row keys that differ among `cells` (e.g. input_norm=fixed)."""
     varying = [k for k in keys if cells[k].nunique() > 1] or ["bn"]
-    return [" ".join(method_label(cell) if k == "bn" else f"{k}={_key_text(cell[k])}" for k in varying)
-            for _, cell in cells.iterrows()]
+    return [
+        " ".join(method_label(cell) if k == "bn" else f"{k}={_key_text(cell[k])}" for k in varying)
+        for _, cell in cells.iterrows()
+    ]
 
 
-def pairwise_matrix(report: Report, compared: Compared, rows: pd.DataFrame, esc=_plain,
-                    bold=_markdown_bold) -> tuple[str, list[str], list[list[str]], str]:
+def pairwise_matrix(
+    report: Report, compared: Compared, rows: pd.DataFrame, esc=_plain, bold=_markdown_bold
+) -> tuple[str, list[str], list[list[str]], str]:
     """(intro, head, rows, alignment) of one block and lr's pairwise comparison: entry (row, column)
     = mean paired difference row - column and its p (H1: row > column when one-sided)."""
     members = sorted(set(rows["cell_index"]) | set(rows["ref_index"]))
@@ -225,11 +271,14 @@ def pairwise_matrix(report: Report, compared: Compared, rows: pd.DataFrame, esc=
     methods = rows["wilcoxon_method"].value_counts()
     sided = _sided(compared.alternative)
     h1 = "row > column" if compared.alternative == "greater" else "row ≠ column"
-    intro = (f"Pairwise comparison, lr {rows['lr'].iloc[0]:g} (entry: Δ = row - column, the mean "
-             f"difference over paired seeds, and the {sided} paired-t p{' (Holm)' if report.holm else ''}"
-             f", H1: {h1}; bold: p <= {report.alpha:g}; the {sided} Wilcoxon signed-rank p of each pair "
-             f"is in stats.csv, computed here by: "
-             + ", ".join(f"{method} ({count} pairs)" for method, count in methods.items()) + "):")
+    intro = (
+        f"Pairwise comparison, lr {rows['lr'].iloc[0]:g} (entry: Δ = row - column, the mean "
+        f"difference over paired seeds, and the {sided} paired-t p{' (Holm)' if report.holm else ''}"
+        f", H1: {h1}; bold: p <= {report.alpha:g}; the {sided} Wilcoxon signed-rank p of each pair "
+        f"is in stats.csv, computed here by: "
+        + ", ".join(f"{method} ({count} pairs)" for method, count in methods.items())
+        + "):"
+    )
     return esc(intro), [esc("Δ row - column"), *map(esc, labels)], body, "l" + "r" * len(members)
 
 
@@ -262,17 +311,27 @@ def render_markdown(report: Report) -> str:
             lines += [intro, "", *_markdown_table(head, rows, align), ""]
     lines += ["## Warnings", ""]
     primary = report.primary
-    ref = "the cells it is compared with" if primary is None else "its " + (
-        "BASE" if primary.spec.is_base else "reference")
+    ref = (
+        "the cells it is compared with"
+        if primary is None
+        else "its " + ("BASE" if primary.spec.is_base else "reference")
+    )
     lines += [f"- {w}" for w in report.warnings] or [
-        f"- none: every cell has the same finished seeds as {ref}; no failed, missing or "
-        "duplicated runs."]
+        f"- none: every cell has the same finished seeds as {ref}; no failed, missing or duplicated runs."
+    ]
     return "\n".join(lines) + "\n"
 
 
 def tex_escape(text: str) -> str:
-    for char, escaped in (("&", "\\&"), ("%", "\\%"), ("$", "\\$"),
-                          ("#", "\\#"), ("_", "\\_"), ("{", "\\{"), ("}", "\\}")):
+    for char, escaped in (
+        ("&", "\\&"),
+        ("%", "\\%"),
+        ("$", "\\$"),
+        ("#", "\\#"),
+        ("_", "\\_"),
+        ("{", "\\{"),
+        ("}", "\\}"),
+    ):
         text = text.replace(char, escaped)
     text = text.replace("<=", "$\\le$").replace(">", "$>$")
     text = text.replace("γ", "$\\gamma$").replace("Δ", "$\\Delta$").replace("σ", "$\\sigma$")
@@ -280,10 +339,21 @@ def tex_escape(text: str) -> str:
 
 
 def _tex_table(caption_text: str, spec: str, head: list[str], rows: list[list[str]]) -> list[str]:
-    return ["\\begin{table}[htbp]", "\\centering", "\\small", f"\\caption{{{caption_text}}}",
-            f"\\begin{{tabular}}{{{spec}}}", "\\toprule", " & ".join(head) + " \\\\", "\\midrule",
-            *(" & ".join(r) + " \\\\" for r in rows), "\\bottomrule", "\\end{tabular}",
-            "\\end{table}", ""]
+    return [
+        "\\begin{table}[htbp]",
+        "\\centering",
+        "\\small",
+        f"\\caption{{{caption_text}}}",
+        f"\\begin{{tabular}}{{{spec}}}",
+        "\\toprule",
+        " & ".join(head) + " \\\\",
+        "\\midrule",
+        *(" & ".join(r) + " \\\\" for r in rows),
+        "\\bottomrule",
+        "\\end{tabular}",
+        "\\end{table}",
+        "",
+    ]
 
 
 def latex_block(report: Report, title: str, cells: pd.DataFrame, caption_text: str) -> list[str]:

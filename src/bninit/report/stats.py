@@ -161,6 +161,15 @@ def compare_paired(x, y, alternative: str = "greater", level: float = 0.95) -> P
     low, high = mean_ci(d, level)
     w_p, w_method = wilcoxon(x, y, alternative)
     return PairedComparison(
-        alternative=alternative, n_pairs=len(d), mean_diff=float(d.mean()) if len(d) else NAN,
-        ci_low=low, ci_high=high, t=t, p=p, d_z=cohens_dz(d), wins=win_count(d), wilcoxon_p=w_p,
-        wilcoxon_method=w_method)
+        alternative=alternative,
+        n_pairs=len(d),
+        mean_diff=float(d.mean()) if len(d) else NAN,
+        ci_low=low,
+        ci_high=high,
+        t=t,
+        p=p,
+        d_z=cohens_dz(d),
+        wins=win_count(d),
+        wilcoxon_p=w_p,
+        wilcoxon_method=w_method,
+    )

@@ -24,10 +24,19 @@ class ReportPaths:
     report: Report
 
 
-def write_report(csv_path: str | Path, out_dir: str | Path | None = None, alpha: float = 0.05,
-                 holm: bool = False, paper: str | None = None, fmt: str = "all",
-                 plots: bool = True, against=(), pairwise=None, alternative: str | None = None,
-                 preset: str | None = None) -> ReportPaths:
+def write_report(
+    csv_path: str | Path,
+    out_dir: str | Path | None = None,
+    alpha: float = 0.05,
+    holm: bool = False,
+    paper: str | None = None,
+    fmt: str = "all",
+    plots: bool = True,
+    against=(),
+    pairwise=None,
+    alternative: str | None = None,
+    preset: str | None = None,
+) -> ReportPaths:
     """Analyse `csv_path` and write report.md / report.tex / stats.csv / plots/*.png into `out_dir`
     (default: the CSV's path without its suffix, e.g. results/table1a/).
 
@@ -43,9 +52,17 @@ def write_report(csv_path: str | Path, out_dir: str | Path | None = None, alpha:
     if alternative is not None and specs is not None:  # the user's choice wins over a preset's
         specs = [replace(spec, alternative=alternative) for spec in specs]
     asked = bool(against) or pairwise is not None or preset is not None
-    report = analyse(runs, alpha=alpha, holm=holm, paper=paper, comparisons=specs,
-                     alternative=alternative or "greater", strict=not asked, preset=found,
-                     preset_source=how)
+    report = analyse(
+        runs,
+        alpha=alpha,
+        holm=holm,
+        paper=paper,
+        comparisons=specs,
+        alternative=alternative or "greater",
+        strict=not asked,
+        preset=found,
+        preset_source=how,
+    )
     out = Path(out_dir) if out_dir is not None else Path(csv_path).with_suffix("")
     out.mkdir(parents=True, exist_ok=True)
 

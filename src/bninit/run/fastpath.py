@@ -37,16 +37,28 @@ class FastPath:
     def for_run(cls, cfg: RunConfig, device: torch.device) -> "FastPath":
         """The switches `cfg` asks for on `device`; UserError where the device cannot honour them."""
         if cfg.precision == "fp16" and device.type != "cuda":
-            raise UserError(f"precision=fp16 needs a CUDA device (its grad scaler is CUDA-only here), "
-                            f"the run is on {device.type}; use precision=bf16 or fp32")
-        if (cfg.precision == "bf16" and device.type == "cuda" and torch.cuda.is_available()
-                and not torch.cuda.is_bf16_supported()):
-            raise UserError(f"precision=bf16: {torch.cuda.get_device_name(device)} has no bf16 "
-                            f"support; use precision=fp16 or fp32")
-        return cls(device_type=device.type, autocast_dtype=AUTOCAST_DTYPES[cfg.precision],
-                   grad_scaling=cfg.precision == "fp16" and device.type == "cuda",
-                   channels_last=cfg.channels_last, compile=cfg.compile,
-                   deterministic=cfg.deterministic)
+            raise UserError(
+                f"precision=fp16 needs a CUDA device (its grad scaler is CUDA-only here), "
+                f"the run is on {device.type}; use precision=bf16 or fp32"
+            )
+        if (
+            cfg.precision == "bf16"
+            and device.type == "cuda"
+            and torch.cuda.is_available()
+            and not torch.cuda.is_bf16_supported()
+        ):
+            raise UserError(
+                f"precision=bf16: {torch.cuda.get_device_name(device)} has no bf16 "
+                f"support; use precision=fp16 or fp32"
+            )
+        return cls(
+            device_type=device.type,
+            autocast_dtype=AUTOCAST_DTYPES[cfg.precision],
+            grad_scaling=cfg.precision == "fp16" and device.type == "cuda",
+            channels_last=cfg.channels_last,
+            compile=cfg.compile,
+            deterministic=cfg.deterministic,
+        )
 
     def set_backend_flags(self) -> None:
         """cudnn deterministic (the paper's setting) or cudnn's autotuned, faster kernels."""
@@ -77,5 +89,4 @@ class FastPath:
 
 
 # The plain loop: fp32, NCHW, eager, deterministic (what callers get when they pass nothing).
-PLAIN = FastPath("cpu", None, grad_scaling=False, channels_last=False, compile=False,
-                 deterministic=True)
+PLAIN = FastPath("cpu", None, grad_scaling=False, channels_last=False, compile=False, deterministic=True)

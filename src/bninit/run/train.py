@@ -78,10 +78,10 @@ def resolve_device(device: str) -> torch.device:
 
 def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.Module:
     """The method's model: input normalization + the network with the chosen BN, initialised."""
-    net = build_model(cfg.arch, data.num_classes, data.channels, data.image_size,
-                      NORM_LAYERS[cfg.bn])
-    model = nn.Sequential(OrderedDict(
-        input_norm=input_norm_layer(cfg.input_norm, data.channels, train_x), net=net))
+    net = build_model(cfg.arch, data.num_classes, data.channels, data.image_size, NORM_LAYERS[cfg.bn])
+    model = nn.Sequential(
+        OrderedDict(input_norm=input_norm_layer(cfg.input_norm, data.channels, train_x), net=net)
+    )
     init_weights(model, cfg.linear_init)
     init_bn_scales(model, cfg.gamma)
     return model
@@ -89,15 +89,19 @@ def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.
 
 def bn_scale_stats(model: nn.Module) -> tuple[float, float]:
     """Mean and std of every BN scale of the network (the input BN left out)."""
-    scales = [m.weight.detach().flatten() for m in model.modules()
-              if is_batchnorm(m) and m.affine and not isinstance(m, InputBatchNorm2d)]
+    scales = [
+        m.weight.detach().flatten()
+        for m in model.modules()
+        if is_batchnorm(m) and m.affine and not isinstance(m, InputBatchNorm2d)
+    ]
     values = torch.cat(scales).float()
     return values.mean().item(), values.std().item()
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, image_size: int,
-             fast: FastPath = PLAIN) -> float:
+def accuracy(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, image_size: int, fast: FastPath = PLAIN
+) -> float:
     model.eval()
     correct = torch.zeros((), dtype=torch.long, device=y.device)
     for images, labels in eval_batches(x, y, EVAL_BATCH.get(y.device.type, 256), image_size):
@@ -107,9 +111,13 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, image_size: int
     return 100.0 * correct.item() / len(y)
 
 
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
-                batches: Iterable[tuple[torch.Tensor, torch.Tensor]], fast: FastPath = PLAIN,
-                scaler: torch.amp.GradScaler | None = None) -> tuple[float, float]:
+def train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    fast: FastPath = PLAIN,
+    scaler: torch.amp.GradScaler | None = None,
+) -> tuple[float, float]:
     """One pass over `batches`; (mean loss, accuracy %), synced with the host once at the end."""
     scaler = fast.grad_scaler() if scaler is None else scaler
     model.train()
@@ -176,8 +184,10 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     if checkpoint is None:
         state = RunState()
         write_yaml(out / CONFIG, cfg.to_dict())
-        say(f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device}), "
-            f"{threads} CPU threads")
+        say(
+            f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device}), "
+            f"{threads} CPU threads"
+        )
     else:
         model.load_state_dict(checkpoint.pop("model"))
         optimizer.load_state_dict(checkpoint.pop("optimizer"))
@@ -190,8 +200,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     while state.epoch < cfg.epochs:
         epoch, start = state.epoch + 1, time.perf_counter()
         lr = optimizer.param_groups[-1]["lr"]
-        batches = train_batches(x_train, y_train, cfg.batch_size, generator, data.augment,
-                                data.image_size)
+        batches = train_batches(x_train, y_train, cfg.batch_size, generator, data.augment, data.image_size)
         loss, train_acc = train_epoch(forward, optimizer, batches, fast, scaler)
         scheduler.step()
         val_acc = evaluate(x_val, y_val)
@@ -204,18 +213,36 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
         seconds = time.perf_counter() - start
         state.elapsed += seconds
         state.epoch = epoch
-        state.history.append({
-            "epoch": epoch, "lr": lr, "train_loss": loss, "train_acc": train_acc,
-            "val_acc": val_acc, "test_acc": test_acc, "bn_scale_mean": scale_mean,
-            "bn_scale_std": scale_std, "seconds": seconds})
-        save_checkpoint(out, {**state.as_dict(), "model": model.state_dict(),
-                              "optimizer": optimizer.state_dict(),
-                              "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
-                              "rng": rng_state(generator)})
+        state.history.append(
+            {
+                "epoch": epoch,
+                "lr": lr,
+                "train_loss": loss,
+                "train_acc": train_acc,
+                "val_acc": val_acc,
+                "test_acc": test_acc,
+                "bn_scale_mean": scale_mean,
+                "bn_scale_std": scale_std,
+                "seconds": seconds,
+            }
+        )
+        save_checkpoint(
+            out,
+            {
+                **state.as_dict(),
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict(),
+                "rng": rng_state(generator),
+            },
+        )
         eta = state.elapsed / epoch * (cfg.epochs - epoch)
-        say(f"epoch {epoch:>3}/{cfg.epochs}  loss {loss:.4f}  val {val_acc:6.2f}%  "
+        say(
+            f"epoch {epoch:>3}/{cfg.epochs}  loss {loss:.4f}  val {val_acc:6.2f}%  "
             f"best {state.best_val_acc:6.2f}% (ep {state.best_epoch})  "
-            f"{seconds:5.1f}s  ETA {eta:4.0f}s")
+            f"{seconds:5.1f}s  ETA {eta:4.0f}s"
+        )
         if stop_after_epoch is not None and epoch >= stop_after_epoch and epoch < cfg.epochs:
             return {"status": "interrupted", "epoch": epoch, "run_dir": str(out)}
 
@@ -230,14 +257,17 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     result = {**_result_record(cfg, state, final_test_acc, seed32, device, out), "cpu_threads": threads}
     write_json(out / RESULT, result)
     (out / CHECKPOINT).unlink(missing_ok=True)
-    say(f"done: test acc {result['test_acc_at_best_val']:.2f}% at best val epoch "
+    say(
+        f"done: test acc {result['test_acc_at_best_val']:.2f}% at best val epoch "
         f"{result['best_epoch']} (val {result['best_val_acc']:.2f}%), final test "
-        f"{result['final_test_acc']:.2f}%, {result['wall_time_s']:.1f}s -> {out / RESULT}")
+        f"{result['final_test_acc']:.2f}%, {result['wall_time_s']:.1f}s -> {out / RESULT}"
+    )
     return result
 
 
-def _result_record(cfg: RunConfig, state: RunState, final_test_acc: float, seed32: int,
-                   device: torch.device, out: Path) -> dict:
+def _result_record(
+    cfg: RunConfig, state: RunState, final_test_acc: float, seed32: int, device: torch.device, out: Path
+) -> dict:
     return {
         "status": "done",
         "config": cfg.to_dict(),
@@ -249,8 +279,12 @@ def _result_record(cfg: RunConfig, state: RunState, final_test_acc: float, seed3
         "final_test_acc": final_test_acc,
         "history": state.history,
         "wall_time_s": state.elapsed,
-        "versions": {"bninit": bninit.__version__, "torch": torch.__version__,
-                     "numpy": np.__version__, "python": platform.python_version()},
+        "versions": {
+            "bninit": bninit.__version__,
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
         "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
         "host": platform.node(),
         "run_dir": str(out),

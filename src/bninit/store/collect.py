@@ -20,9 +20,22 @@ from bninit.store.lock import is_live, read_lock
 from bninit.store.rundir import CHECKPOINT, CONFIG, ERROR, RESULT
 
 STATUSES = ("done", "running", "failed", "interrupted")
-RESULT_COLUMNS = ("seed", "md5_seed", "best_epoch", "best_val_acc", "test_acc_at_best_val",
-                  "final_test_acc", "epochs_done", "wall_time_s", "status", "bninit_version",
-                  "torch_version", "device", "cell", "run_dir")
+RESULT_COLUMNS = (
+    "seed",
+    "md5_seed",
+    "best_epoch",
+    "best_val_acc",
+    "test_acc_at_best_val",
+    "final_test_acc",
+    "epochs_done",
+    "wall_time_s",
+    "status",
+    "bninit_version",
+    "torch_version",
+    "device",
+    "cell",
+    "run_dir",
+)
 
 
 def find_run_dirs(root: Path) -> list[Path]:
@@ -75,11 +88,17 @@ def run_row(directory: Path) -> dict | None:
         record = json.loads((directory / RESULT).read_text())
         config = record["config"]
         versions = record.get("versions", {})
-        numbers = {k: record.get(k) for k in ("md5_seed", "best_epoch", "best_val_acc",
-                                              "test_acc_at_best_val", "final_test_acc")}
-        numbers.update(epochs_done=len(record.get("history", [])), wall_time_s=record.get("wall_time_s"),
-                       bninit_version=versions.get("bninit"), torch_version=versions.get("torch"),
-                       device=record.get("device"))
+        numbers = {
+            k: record.get(k)
+            for k in ("md5_seed", "best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc")
+        }
+        numbers.update(
+            epochs_done=len(record.get("history", [])),
+            wall_time_s=record.get("wall_time_s"),
+            bninit_version=versions.get("bninit"),
+            torch_version=versions.get("torch"),
+            device=record.get("device"),
+        )
     else:
         config = _unfinished_config(directory)
         if config is None:
@@ -87,10 +106,14 @@ def run_row(directory: Path) -> dict | None:
         numbers = {"md5_seed": md5_seed(int(config["seed"]))}
         progress = read_progress(directory)
         if progress and progress["epoch"]:
-            numbers.update(best_epoch=progress["best_epoch"], best_val_acc=progress["best_val_acc"],
-                           test_acc_at_best_val=progress["test_acc_at_best_val"],
-                           final_test_acc=progress["history"][-1]["test_acc"],
-                           epochs_done=progress["epoch"], wall_time_s=progress["elapsed"])
+            numbers.update(
+                best_epoch=progress["best_epoch"],
+                best_val_acc=progress["best_val_acc"],
+                test_acc_at_best_val=progress["test_acc_at_best_val"],
+                final_test_acc=progress["history"][-1]["test_acc"],
+                epochs_done=progress["epoch"],
+                wall_time_s=progress["elapsed"],
+            )
         else:
             numbers.update(epochs_done=0)
     row = {k: v for k, v in config.items() if k not in PLACEMENT_KEYS and k != "seed"}

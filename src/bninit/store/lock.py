@@ -28,8 +28,12 @@ def owner() -> dict:
     """Who we are: pid, host and (on SLURM) the job id, which a requeued job keeps."""
     job = os.environ.get("SLURM_JOB_ID")
     task = os.environ.get("SLURM_ARRAY_TASK_ID")
-    return {"pid": os.getpid(), "host": platform.node(),
-            "slurm_job": f"{job}_{task}" if job and task else job, "since": time.time()}
+    return {
+        "pid": os.getpid(),
+        "host": platform.node(),
+        "slurm_job": f"{job}_{task}" if job and task else job,
+        "since": time.time(),
+    }
 
 
 def read_lock(directory: Path) -> dict | None:
@@ -96,8 +100,9 @@ def acquire(directory: Path) -> dict:
             except FileExistsError:
                 info = read_lock(directory)
                 if not _is_stale(info, me):
-                    raise LockHeld(f"{directory} is being run by pid {info.get('pid')} on "
-                                   f"{info.get('host')}") from None
+                    raise LockHeld(
+                        f"{directory} is being run by pid {info.get('pid')} on {info.get('host')}"
+                    ) from None
                 _remove_stale(path)
         raise LockHeld(f"{directory}: could not take over its lock")
     finally:

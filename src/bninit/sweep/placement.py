@@ -21,8 +21,12 @@ _claimed: dict[str, int] = {}  # lock dir -> the GPU this process claimed there
 
 # Launchers by the class their Hydra config instantiates (so a preset in conf/hydra/launcher that
 # extends one, e.g. `cpu` over joblib, is placed like it).
-LAUNCHER_KINDS = {"JoblibLauncher": "joblib", "LocalLauncher": "submitit_local",
-                  "SlurmLauncher": "submitit_slurm", "BasicLauncher": "basic"}
+LAUNCHER_KINDS = {
+    "JoblibLauncher": "joblib",
+    "LocalLauncher": "submitit_local",
+    "SlurmLauncher": "submitit_slurm",
+    "BasicLauncher": "basic",
+}
 
 
 def launcher_kind(target: str | None) -> str:
@@ -80,8 +84,9 @@ def worker_gpu(n_devices: int, job_num: int, slots: int = 1) -> int:
     return _claimed[str(lock_dir)]
 
 
-def place(device: str, launcher: str, launcher_cfg: dict, job_num: int,
-          runs_per_gpu: int = 1) -> tuple[str, int | None]:
+def place(
+    device: str, launcher: str, launcher_cfg: dict, job_num: int, runs_per_gpu: int = 1
+) -> tuple[str, int | None]:
     """(device, torch threads or None) for one job of a multirun."""
     import torch
 

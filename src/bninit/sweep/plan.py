@@ -45,13 +45,20 @@ def axes(cells: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
     for key in sorted(keys):
         values = [cell.get(key, _MISSING) for cell in cells]
         if any(not _same(v, values[0]) for v in values):
-            found[key] = [v for i, v in enumerate(values) if v is not _MISSING
-                          and not any(_same(v, w) for w in values[:i])]
+            found[key] = [
+                v
+                for i, v in enumerate(values)
+                if v is not _MISSING and not any(_same(v, w) for w in values[:i])
+            ]
     return found
 
 
-def job_overrides(cells: Sequence[Mapping[str, Any]], seeds: Sequence[int] | None,
-                  user_jobs: Sequence[Sequence[str]], preset: str = "the sweep") -> list[list[str]]:
+def job_overrides(
+    cells: Sequence[Mapping[str, Any]],
+    seeds: Sequence[int] | None,
+    user_jobs: Sequence[Sequence[str]],
+    preset: str = "the sweep",
+) -> list[list[str]]:
     """Every job's override list: seeds x cells x the user's (already expanded) override lists.
 
     A user value for a key the cells vary (an axis: gamma, lr, bn, ...) selects the cells with
@@ -65,8 +72,11 @@ def job_overrides(cells: Sequence[Mapping[str, Any]], seeds: Sequence[int] | Non
     for user in user_jobs:
         values = {k.lstrip("+~"): v for k, v in (o.split("=", 1) for o in user)}
         user_keys = set(values)
-        chosen = [cell for cell in cells or [{}]
-                  if all(_same(cell.get(k, _MISSING), values.get(k)) for k in varying if k in values)]
+        chosen = [
+            cell
+            for cell in cells or [{}]
+            if all(_same(cell.get(k, _MISSING), values.get(k)) for k in varying if k in values)
+        ]
         for seed in seeds or [None]:
             for cell in chosen:
                 job = [f"{k}={override_value(v)}" for k, v in cell.items() if k not in user_keys]

@@ -38,9 +38,15 @@ PRESET_OVERRIDE_KEYS = ("sweep",)
 
 
 class CellSweeper(BasicSweeper):
-    def __init__(self, max_batch_size: int | None = None, params: dict | None = None,
-                 name: str = "multirun", seeds: Any = None, cells: Any = (),
-                 dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        max_batch_size: int | None = None,
+        params: dict | None = None,
+        name: str = "multirun",
+        seeds: Any = None,
+        cells: Any = (),
+        dry_run: bool = False,
+    ) -> None:
         # BasicSweeper.__init__ calls super(BasicSweeper, self), which breaks once Hydra's plugin
         # scan has re-executed its module; set its attributes here instead.
         Sweeper.__init__(self)
@@ -59,10 +65,12 @@ class CellSweeper(BasicSweeper):
             print(f"bninit: error: {err}", file=sys.stderr)
             sys.exit(err.exit_code)
         statuses = [run_status(run_dir(c)) or "pending" for c in configs]
-        print(f"{self.name}: {len(configs)} runs in {len({cell_key(j) for j in jobs})} cells; "
-              + ", ".join(f"{statuses.count(s)} {s}" for s in ("done", "running", "failed"))
-              + f", {len(configs) - sum(s in ('done', 'running', 'failed') for s in statuses)} pending",
-              flush=True)
+        print(
+            f"{self.name}: {len(configs)} runs in {len({cell_key(j) for j in jobs})} cells; "
+            + ", ".join(f"{statuses.count(s)} {s}" for s in ("done", "running", "failed"))
+            + f", {len(configs) - sum(s in ('done', 'running', 'failed') for s in statuses)} pending",
+            flush=True,
+        )
         if self.dry_run:
             print(format_table(status_table(plan_frame(configs))))
             return []
@@ -70,26 +78,35 @@ class CellSweeper(BasicSweeper):
         write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
         OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         queued = self._queued(sweep_dir, jobs)
-        todo = [job for job, s in zip(jobs, statuses, strict=True)
-                if s not in ("done", "running") and tuple(job) not in queued]
+        todo = [
+            job
+            for job, s in zip(jobs, statuses, strict=True)
+            if s not in ("done", "running") and tuple(job) not in queued
+        ]
         if not todo and not queued:
             print(f"{self.name}: nothing to run", flush=True)
             return []
         if todo:
-            print(f"{self.name}: launching {len(todo)} runs "
-                  f"({self.config.hydra.runtime.choices['hydra/launcher']} launcher)", flush=True)
+            print(
+                f"{self.name}: launching {len(todo)} runs "
+                f"({self.config.hydra.runtime.choices['hydra/launcher']} launcher)",
+                flush=True,
+            )
         size = self.max_batch_size or len(todo) or 1
         returns, failed, start = [], 0, time.perf_counter()
         for first in range(0, len(todo), size):
-            results = self.launcher.launch(todo[first:first + size], initial_job_idx=first)
+            results = self.launcher.launch(todo[first : first + size], initial_job_idx=first)
             failed += sum(r.status == JobStatus.FAILED for r in results)
             returns.append(results)
         if queued:
             from bninit.sweep.slurm import wait_for
 
             wait_for(set(queued.values()))
-        print(f"{self.name}: {len(todo) - failed} runs finished, {failed} failed "
-              f"in {time.perf_counter() - start:.1f}s", flush=True)
+        print(
+            f"{self.name}: {len(todo) - failed} runs finished, {failed} failed "
+            f"in {time.perf_counter() - start:.1f}s",
+            flush=True,
+        )
         return returns
 
     def _queued(self, sweep_dir: Path, jobs: list[list[str]]) -> dict[tuple[str, ...], str]:
@@ -102,8 +119,11 @@ class CellSweeper(BasicSweeper):
         planned = {tuple(job) for job in jobs}
         queued = {job: slurm_id for job, slurm_id in queued_runs(sweep_dir).items() if job in planned}
         if queued:
-            print(f"{self.name}: {len(queued)} runs still queued or running in SLURM (jobs "
-                  f"{', '.join(sorted(queued.values()))}): left to them, waited for", flush=True)
+            print(
+                f"{self.name}: {len(queued)} runs still queued or running in SLURM (jobs "
+                f"{', '.join(sorted(queued.values()))}): left to them, waited for",
+                flush=True,
+            )
         return queued
 
     def plan(self, arguments: list[str]) -> tuple[list[list[str]], list[RunConfig]]:
@@ -111,8 +131,7 @@ class CellSweeper(BasicSweeper):
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         wanted = [f"{k}={v}" for k, v in self.params.items()] + list(arguments)
         try:
-            parsed = [o for o in parser.parse_overrides(wanted)
-                      if o.key_or_group not in PRESET_OVERRIDE_KEYS]
+            parsed = [o for o in parser.parse_overrides(wanted) if o.key_or_group not in PRESET_OVERRIDE_KEYS]
             user_jobs = self.split_arguments(parsed, None)[0]
         except HydraException as err:
             raise UserError(first_line(err)) from None
@@ -126,8 +145,10 @@ class CellSweeper(BasicSweeper):
             seed = [o.split("=", 1)[1] for o in job if o.split("=", 1)[0] == "seed"]
             configs.append(_with_seed(composed[key], seed[-1]) if seed else composed[key])
         if len({run_dir(c) for c in configs}) != len(configs):
-            raise UserError("two jobs of this sweep name the same run dir (a key the run dir ignores "
-                            "is swept: data_dir, runs_dir, device or num_workers?)")
+            raise UserError(
+                "two jobs of this sweep name the same run dir (a key the run dir ignores "
+                "is swept: data_dir, runs_dir, device or num_workers?)"
+            )
         for runs_dir in {c.runs_dir for c in configs} if not self.dry_run else ():
             check_writable(Path(runs_dir))
         return jobs, configs
@@ -158,8 +179,7 @@ def plan_frame(configs: list[RunConfig]) -> pd.DataFrame:
         directory = run_dir(cfg)
         row = run_row(directory) if directory.exists() else None
         if row is None:
-            row = {"status": "pending", "epochs_done": 0, "wall_time_s": None,
-                   "cell": directory.parent.name}
+            row = {"status": "pending", "epochs_done": 0, "wall_time_s": None, "cell": directory.parent.name}
         rows.append({**row, "dataset": cfg.dataset, "arch": cfg.arch, "epochs": cfg.epochs})
     return pd.DataFrame(rows)
 
@@ -178,4 +198,3 @@ def _open(cfg: DictConfig):
     from omegaconf import open_dict
 
     return open_dict(cfg)
-

@@ -96,14 +96,21 @@ def _placed(cfg: RunConfig, hydra_cfg) -> RunConfig:
 
     settings = OmegaConf.to_container(hydra_cfg.launcher, resolve=True)
     launcher = launcher_kind(settings.get("_target_"))
-    device, threads = place(cfg.device, launcher, settings, int(hydra_cfg.job.num),
-                            cfg.runs_per_gpu)
+    device, threads = place(cfg.device, launcher, settings, int(hydra_cfg.job.num), cfg.runs_per_gpu)
     if threads is not None:
         torch.set_num_threads(threads)
     return dataclasses.replace(cfg, device=device)
 
 
 def write_error(out: Path, cfg: RunConfig, err: BaseException) -> None:
-    write_json(out / ERROR, {
-        "error": f"{type(err).__name__}: {err}", "traceback": traceback.format_exc(),
-        "config": cfg.to_dict(), "host": platform.node(), "pid": os.getpid(), "time": time.time()})
+    write_json(
+        out / ERROR,
+        {
+            "error": f"{type(err).__name__}: {err}",
+            "traceback": traceback.format_exc(),
+            "config": cfg.to_dict(),
+            "host": platform.node(),
+            "pid": os.getpid(),
+            "time": time.time(),
+        },
+    )
