@@ -246,17 +246,34 @@ def worker(spec: dict) -> dict:
 
 # ---------------------------------------------------------------- the comparison (the parent)
 
-def run_workers(spec: dict, k: int) -> list[dict]:
-    """Run `spec` in k processes at once; their timed parts start together."""
+class WorkerFailed(SystemExit):
+    """A worker process failed or ran out of time (a SystemExit: the benchmark stops on it)."""
+
+
+def run_workers(spec: dict, k: int, timeout: float | None = None) -> list[dict]:
+    """Run `spec` in k processes at once; their timed parts start together. With `timeout`
+    (seconds), workers still running then are killed and WorkerFailed is raised."""
+    what = f"{spec['arch']} {spec['loop']} {spec.get('options')}"
     with tempfile.TemporaryDirectory() as folder:
         procs = []
         for rank in range(k):
             child = {**spec, "concurrent": k, "rank": rank, "barrier": folder}
             procs.append(subprocess.Popen([sys.executable, __file__, "--worker", json.dumps(child)],
                                           stdout=subprocess.PIPE, text=True))
-        outputs = [p.communicate()[0] for p in procs]
-    if any(p.returncode for p in procs):
-        raise SystemExit(f"bench: a worker failed for {spec['arch']} {spec['loop']} {spec.get('options')}")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        outputs = []
+        try:
+            for p in procs:
+                left = None if deadline is None else max(0.1, deadline - time.monotonic())
+                outputs.append(p.communicate(timeout=left)[0])
+        except subprocess.TimeoutExpired:
+            for p in procs:
+                p.kill()
+                p.wait()
+            raise WorkerFailed(f"bench: {what} timed out after {timeout:.0f} s") from None
+    failed = [p.returncode for p in procs if p.returncode]
+    if failed:
+        raise WorkerFailed(f"bench: a worker failed (exit {failed[0]}) for {what}")
     return [json.loads(out.strip().splitlines()[-1]) for out in outputs]
 
 
@@ -366,22 +383,11 @@ def main(argv: list[str] | None = None) -> int:
             "threads": args.threads, "augment": "flip", "repeats": args.repeats, "rounds": args.rounds,
             "train_images": args.train_images or (20480 if gpu else 1024),
             "eval_images": args.eval_images or (10240 if gpu else 2048)}
-    defaults = RunConfig()
-    default_row = {k: getattr(defaults, k) for k in ("precision", "channels_last", "compile",
-                                                     "deterministic", "eval_test")}
+    default_row = default_settings()
     rows = []
     for arch in archs:
         spec = {**base, "arch": arch}
-        jobs = [("reference", "fp32 NCHW, PIL + DataLoader", {}, "every_epoch", {"loop": "reference"}, 1)]
-        runs = [(name, {**default_row, **overrides}) for name, overrides in options]
-        if all(settings != default_row for _, settings in runs):
-            runs.insert(0, ("default", default_row))
-        for name, settings in runs:
-            label = f"{name} (= default)" if settings == default_row else name
-            if name == "default":
-                label = f"default ({describe(settings)})"
-            jobs.append(("bninit", label, settings, settings["eval_test"],
-                         {"loop": "bninit", "options": settings}, 1))
+        jobs = loop_jobs(options, default_row)
         for k in ks:
             settings = {**default_row, **GPU_CONCURRENT} if gpu else default_row
             jobs.append(("bninit", f"{describe(settings)} (k runs)", settings, settings["eval_test"],
@@ -411,6 +417,29 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {path}")
     return 0
+
+
+def default_settings() -> dict:
+    """bninit's default fast-path settings (RunConfig's), the keys an option row overrides."""
+    defaults = RunConfig()
+    return {k: getattr(defaults, k) for k in ("precision", "channels_last", "compile", "deterministic",
+                                              "eval_test")}
+
+
+def loop_jobs(options: list[tuple[str, dict]], default_row: dict) -> list[tuple]:
+    """The reference loop's job, then one bninit job per option row (plus the default row first
+    when no row is it): (loop, label, settings, eval_test, spec overrides, k)."""
+    jobs = [("reference", "fp32 NCHW, PIL + DataLoader", {}, "every_epoch", {"loop": "reference"}, 1)]
+    runs = [(name, {**default_row, **overrides}) for name, overrides in options]
+    if all(settings != default_row for _, settings in runs):
+        runs.insert(0, ("default", default_row))
+    for name, settings in runs:
+        label = f"{name} (= default)" if settings == default_row else name
+        if name == "default":
+            label = f"default ({describe(settings)})"
+        jobs.append(("bninit", label, settings, settings["eval_test"],
+                     {"loop": "bninit", "options": settings}, 1))
+    return jobs
 
 
 def k_values(text: str) -> list[int]:
