@@ -21,6 +21,7 @@ console, the JSON ("gpu": false) and the Markdown say so. With several GPUs one 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -202,24 +203,37 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+# What the chosen GPU is, asked in a child process (the only GPU it sees), so that this process
+# never initialises CUDA and holds no context or memory on the GPU while the steps measure.
+GPU_INFO = """
+import json, torch
+p = torch.cuda.get_device_properties(0)
+print(json.dumps({"name": p.name, "memory_gib": round(p.total_memory / 2**30, 1),
+                  "capability": f"{p.major}.{p.minor}", "bf16": torch.cuda.is_bf16_supported(),
+                  "cuda": torch.version.cuda}))
+"""
+
+
 def select_gpu(index: int) -> dict:
-    """Make GPU `index` the only one the steps' processes see; what it is."""
+    """Make GPU `index` the only one the steps' processes see (CUDA_VISIBLE_DEVICES); what it is."""
     count = torch.cuda.device_count()
     visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
     ids = [s.strip() for s in visible.split(",")] if visible else [str(i) for i in range(count)]
-    props = torch.cuda.get_device_properties(index)
-    os.environ["CUDA_VISIBLE_DEVICES"] = ids[index]  # children only: this process holds no context
-    return {
-        "name": props.name,
+    os.environ["CUDA_VISIBLE_DEVICES"] = ids[index]
+    info = {
         "index": index,
         "of": count,
         "cuda_visible_devices": ids[index],
-        "memory_gib": round(props.total_memory / 2**30, 1),
-        "capability": f"{props.major}.{props.minor}",
-        "bf16": (props.major, props.minor) >= (8, 0),
-        "cuda": torch.version.cuda,
-        "others": "unused" if count > 1 else None,
+        "name": f"GPU {index}",
+        "bf16": True,
     }
+    try:
+        proc = subprocess.run([sys.executable, "-c", GPU_INFO], capture_output=True, text=True, timeout=120)
+        info.update(json.loads(proc.stdout.strip().splitlines()[-1]))
+    except (subprocess.TimeoutExpired, IndexError, ValueError) as err:
+        info["error"] = f"could not query the GPU: {type(err).__name__}: {err}"
+        progress(info["error"])
+    return info
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -184,11 +184,13 @@ def markdown(report: dict) -> str:
     else:
         g = report["gpu_info"]
         others = f"; {g['of'] - 1} other GPU(s) unused" if g["of"] > 1 else ""
-        lines += [
-            f"GPU {g['index']} of {g['of']}: **{g['name']}** ({g['memory_gib']} GiB, compute "
-            f"{g['capability']}, bf16 {'yes' if g['bf16'] else 'no'}, CUDA {g['cuda']}){others}.",
-            "",
-        ]
+        about = (
+            f"{g.get('memory_gib', '?')} GiB, compute {g.get('capability', '?')}, "
+            f"bf16 {'yes' if g['bf16'] else 'no'}, CUDA {g.get('cuda', '?')}"
+        )
+        lines += [f"GPU {g['index']} of {g['of']}: **{g['name']}** ({about}){others}.", ""]
+        if g.get("error"):
+            lines += [f"*{g['error']}*", ""]
     lines += [
         f"Machine: {m['cpu']}, {m['cpu_count']} cores, torch {m['torch']}, Python {m['python']}. "
         f"Command: `{report['command']}`; {report.get('wall_s', 0):.0f} s of a {report['budget_s']:.0f} s "

@@ -200,3 +200,24 @@ def test_bad_arguments_are_one_line_exit_2(args, message, tmp_path):
     assert proc.returncode == 2 and proc.stderr.startswith(message) and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_gpu_of_several_is_made_the_only_visible_one(monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
+    monkeypatch.setattr(gpu_check.torch.cuda, "device_count", lambda: 2)
+    info = gpu_check.select_gpu(1)
+    assert gpu_check.os.environ["CUDA_VISIBLE_DEVICES"] == "5"  # the steps' processes see GPU 5 only
+    assert (info["index"], info["of"], info["cuda_visible_devices"]) == (1, 2, "5")
+    if not gpu_check.torch.cuda.is_available():  # the query fails here: recorded, not raised
+        assert info["error"].startswith("could not query the GPU")
+    report = {
+        "gpu": True,
+        "note": None,
+        "budget_s": 450,
+        "command": "x",
+        "gpu_info": info,
+        "steps": {},
+        "machine": {"date_utc": "d", "cpu": "c", "cpu_count": 16, "torch": "t", "python": "p"},
+    }
+    md = gpu_report.markdown(report)
+    assert "GPU 1 of 2: **" in md and "1 other GPU(s) unused" in md and "not GPU figures" not in md
