@@ -214,6 +214,8 @@ def step_determinism(ctx: Context, deadline: float) -> dict:
             "deterministic=true is not bit-reproducible here: cudnn.deterministic does not "
             "cover adaptive_avg_pool2d's backward on CUDA (torchvision's ResNets pool with it)"
         )
+    if not ctx.gpu:
+        out["note"] = "on CPU the switch changes nothing (it sets cudnn's flags only)"
     return {"arch": ctx.profile["arch"], "seed": 1, **ctx.profile["determinism"], **out}
 
 
