@@ -108,7 +108,7 @@ def bench_rows(ctx: Context, jobs: list[tuple], sizes: dict, deadline: float, ta
                 k,
                 timeout=min(sizes[f"{heavy}_s"], left),
             )
-        except bench.WorkerFailed as err:
+        except (bench.WorkerFailed, Exception) as err:  # one row's failure, recorded
             rows.append(
                 {"loop": loop, "options": label, "concurrent": k, "status": "failed", "error": str(err)}
             )
