@@ -9,7 +9,7 @@
     every epoch (batch = training batch).
 (b) "bninit": bninit.run.train.train_epoch / bninit.run.train.accuracy themselves (the code a run uses),
     uint8 tensors on the device, with each fast-path option (bninit.run.fastpath) on and off, in a
-    process that keeps freed memory (bninit.run.host_memory) as every bninit run does; one row
+    process that keeps freed memory (bninit.host_memory) as every bninit run does; one row
     leaves that out.
 
 Both train the same network (bninit's input BN + the architecture, initialised by bninit) on the
@@ -54,7 +54,7 @@ CPU_OPTIONS = [
     ("channels_last", {"channels_last": True}),
     ("bf16", {"channels_last": False, "precision": "bf16"}),
     ("channels_last+bf16", {"channels_last": True, "precision": "bf16"}),
-    # the default loop without bninit.run.host_memory's setting: what reusing freed memory gives
+    # the default loop without bninit.host_memory's setting: what reusing freed memory gives
     ("channels_last+malloc_as_is", {"channels_last": True, "keep_freed_memory": False}),
 ]
 GPU_OPTIONS = [
@@ -263,22 +263,51 @@ def worker(spec: dict) -> dict:
 # ---------------------------------------------------------------- the comparison (the parent)
 
 
-def run_workers(spec: dict, k: int) -> list[dict]:
-    """Run `spec` in k processes at once; their timed parts start together."""
+class WorkerFailed(SystemExit):
+    """A worker process failed or ran out of time (a SystemExit: the benchmark stops on it)."""
+
+
+def run_workers(spec: dict, k: int, timeout: float | None = None) -> list[dict]:
+    """Run `spec` in k processes at once; their timed parts start together. With `timeout`
+    (seconds), workers still running then are killed and WorkerFailed is raised. The workers'
+    stderr is passed on once they end; a failure's last line goes into WorkerFailed's message."""
+    what = f"{spec['arch']} {spec['loop']} {spec.get('options')}"
     with tempfile.TemporaryDirectory() as folder:
-        procs = []
-        for rank in range(k):
+        procs, logs = [], [Path(folder, f"stderr-{rank}") for rank in range(k)]
+        for rank, log in enumerate(logs):
             child = {**spec, "concurrent": k, "rank": rank, "barrier": folder}
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, __file__, "--worker", json.dumps(child)],
-                    stdout=subprocess.PIPE,
-                    text=True,
+            with open(log, "w") as err:
+                procs.append(
+                    subprocess.Popen(
+                        [sys.executable, __file__, "--worker", json.dumps(child)],
+                        stdout=subprocess.PIPE,
+                        stderr=err,
+                        text=True,
+                    )
                 )
-            )
-        outputs = [p.communicate()[0] for p in procs]
-    if any(p.returncode for p in procs):
-        raise SystemExit(f"bench: a worker failed for {spec['arch']} {spec['loop']} {spec.get('options')}")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        outputs, timed_out = [], False
+        try:
+            for p in procs:
+                left = None if deadline is None else max(0.1, deadline - time.monotonic())
+                outputs.append(p.communicate(timeout=left)[0])
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            for p in procs:
+                p.kill()
+                p.wait()
+        errors = [log.read_text() for log in logs]
+    sys.stderr.write("".join(text if text.endswith("\n") or not text else text + "\n" for text in errors))
+    if timed_out:
+        raise WorkerFailed(f"bench: {what} timed out after {timeout:.0f} s")
+    failed = [
+        (p.returncode, text.strip().splitlines())
+        for p, text in zip(procs, errors, strict=True)
+        if p.returncode
+    ]
+    if failed:
+        code, lines = failed[0]
+        raise WorkerFailed(f"bench: a worker failed (exit {code}) for {what}: {lines[-1] if lines else ''}")
     return [json.loads(out.strip().splitlines()[-1]) for out in outputs]
 
 
@@ -438,25 +467,11 @@ def main(argv: list[str] | None = None) -> int:
         "train_images": args.train_images or (20480 if gpu else 1024),
         "eval_images": args.eval_images or (10240 if gpu else 2048),
     }
-    defaults = RunConfig()
-    default_row = {
-        k: getattr(defaults, k)
-        for k in ("precision", "channels_last", "compile", "deterministic", "eval_test")
-    }
+    default_row = default_settings()
     rows = []
     for arch in archs:
         spec = {**base, "arch": arch}
-        jobs = [("reference", "fp32 NCHW, PIL + DataLoader", {}, "every_epoch", {"loop": "reference"}, 1)]
-        runs = [(name, {**default_row, **overrides}) for name, overrides in options]
-        if all(settings != default_row for _, settings in runs):
-            runs.insert(0, ("default", default_row))
-        for name, settings in runs:
-            label = f"{name} (= default)" if settings == default_row else name
-            if name == "default":
-                label = f"default ({describe(settings)})"
-            jobs.append(
-                ("bninit", label, settings, settings["eval_test"], {"loop": "bninit", "options": settings}, 1)
-            )
+        jobs = loop_jobs(options, default_row)
         for k in ks:
             settings = {**default_row, **GPU_CONCURRENT} if gpu else default_row
             jobs.append(
@@ -502,6 +517,32 @@ def main(argv: list[str] | None = None) -> int:
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nwrote {path}")
     return 0
+
+
+def default_settings() -> dict:
+    """bninit's default fast-path settings (RunConfig's), the keys an option row overrides."""
+    defaults = RunConfig()
+    return {
+        k: getattr(defaults, k)
+        for k in ("precision", "channels_last", "compile", "deterministic", "eval_test")
+    }
+
+
+def loop_jobs(options: list[tuple[str, dict]], default_row: dict) -> list[tuple]:
+    """The reference loop's job, then one bninit job per option row (plus the default row first
+    when no row is it): (loop, label, settings, eval_test, spec overrides, k)."""
+    jobs = [("reference", "fp32 NCHW, PIL + DataLoader", {}, "every_epoch", {"loop": "reference"}, 1)]
+    runs = [(name, {**default_row, **overrides}) for name, overrides in options]
+    if all(settings != default_row for _, settings in runs):
+        runs.insert(0, ("default", default_row))
+    for name, settings in runs:
+        label = f"{name} (= default)" if settings == default_row else name
+        if name == "default":
+            label = f"default ({describe(settings)})"
+        jobs.append(
+            ("bninit", label, settings, settings["eval_test"], {"loop": "bninit", "options": settings}, 1)
+        )
+    return jobs
 
 
 def k_values(text: str) -> list[int]:

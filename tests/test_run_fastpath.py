@@ -92,7 +92,7 @@ def test_deterministic_switches_cudnn_autotuning():
         ("precision=fp8", "precision='fp8' is not allowed: allowed: fp32, bf16, fp16"),
         ("eval_test=never", "eval_test='never' is not allowed: allowed: every_epoch, at_best"),
         ("channels_last=maybe", "channels_last='maybe' is not a valid bool (true or false)"),
-        ("compile=1", "compile=1 is not a valid bool (true or false)"),
+        ("compile=sometimes", "compile='sometimes' is not a valid bool (true or false)"),
     ],
 )
 def test_bad_speed_options_are_refused_naming_the_value(make_cfg, override, message):
