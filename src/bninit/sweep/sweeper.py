@@ -1,14 +1,16 @@
 """Hydra at the edge of a sweep: the sweeper that plans every run of a study and hands the
 unfinished ones to the configured launcher (bninit.sweep.task is what each job runs).
 
-`hydra/sweeper=cells` (the default, conf/hydra/sweeper/cells.yaml) is Hydra's basic sweeper plus
-a list of cells and a seed axis (bninit.sweep.plan). Before launching it composes each cell once,
+`hydra/sweeper=cells` (the default, conf/hydra/sweeper/cells.yaml) is a sweeper on Hydra's public
+Sweeper interface: the command line's sweep values crossed like Hydra's basic sweeper does, plus a
+list of cells and a seed axis (bninit.sweep.plan). Before launching it composes each cell once,
 derives every run's dir, prints where the study stands, writes the list of run dirs to
 <sweep dir>/runs.txt (the collect callback reads it) and launches only what is left to do, so a
 finished run costs no process, no job and no data loading. Hydra has no sweep resume: this is it.
 """
 
 import dataclasses
+import itertools
 import sys
 import tempfile
 import time
@@ -16,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # the sweeper we extend
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from hydra.core.plugins import Plugins
 from hydra.core.utils import JobStatus
 from hydra.errors import HydraException
 from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -37,7 +41,10 @@ from bninit.sweep.status import format_table, status_table
 PRESET_OVERRIDE_KEYS = ("sweep",)
 
 
-class CellSweeper(BasicSweeper):
+class CellSweeper(Sweeper):
+    """Hydra's sweeper interface (public API only): plans cells x seeds, skips finished runs and
+    hands the rest to the configured launcher in batches of `max_batch_size`."""
+
     def __init__(
         self,
         max_batch_size: int | None = None,
@@ -47,16 +54,19 @@ class CellSweeper(BasicSweeper):
         cells: Any = (),
         dry_run: bool = False,
     ) -> None:
-        # BasicSweeper.__init__ calls super(BasicSweeper, self), which breaks once Hydra's plugin
-        # scan has re-executed its module; set its attributes here instead.
-        Sweeper.__init__(self)
-        self.overrides, self.batch_index = None, 0
+        super().__init__()
         self.max_batch_size, self.params = max_batch_size, dict(params or {})
         self.hydra_context, self.config, self.launcher = None, None, None
         self.name = name
         self.seeds = OmegaConf.to_container(seeds) if OmegaConf.is_config(seeds) else seeds
         self.cells = OmegaConf.to_container(cells) if OmegaConf.is_config(cells) else list(cells)
         self.dry_run = dry_run
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.hydra_context, self.config = hydra_context, config
+        self.launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config
+        )
 
     def sweep(self, arguments: list[str]) -> Any:
         try:
@@ -132,7 +142,7 @@ class CellSweeper(BasicSweeper):
         wanted = [f"{k}={v}" for k, v in self.params.items()] + list(arguments)
         try:
             parsed = [o for o in parser.parse_overrides(wanted) if o.key_or_group not in PRESET_OVERRIDE_KEYS]
-            user_jobs = self.split_arguments(parsed, None)[0]
+            user_jobs = override_combinations(parsed)
         except HydraException as err:
             raise UserError(first_line(err)) from None
         jobs = job_overrides(expand_cells(self.cells), seed_list(self.seeds), user_jobs, self.name)
@@ -161,6 +171,21 @@ class CellSweeper(BasicSweeper):
         with _open(cfg):
             del cfg["hydra"]
         return to_run_config(cfg)
+
+
+def override_combinations(overrides: list[Override]) -> list[list[str]]:
+    """Every combination of the command line's sweep values (a,b / range(...) / choice(...)), in
+    order: the cartesian product, one override list per job; a later override of a key wins."""
+    axes: dict[str, list[str]] = {}
+    for override in overrides:
+        key = override.get_key_element()
+        if not override.is_sweep_override():
+            axes[key] = [f"{key}={override.get_value_element_as_str()}"]
+        elif override.is_discrete_sweep():
+            axes[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
+        else:
+            raise UserError(f"{key}: an interval sweep needs a sampling sweeper; give the values (a,b,c)")
+    return [list(job) for job in itertools.product(*axes.values())]
 
 
 def _with_seed(cfg: RunConfig, seed: str) -> RunConfig:

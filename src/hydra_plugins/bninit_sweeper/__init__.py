@@ -8,4 +8,4 @@ from bninit.sweep import sweeper
 
 
 class CellSweeper(sweeper.CellSweeper):
-    """Hydra's basic sweeper plus cells x seeds; plans, skips finished runs, launches the rest."""
+    """Cells x seeds on Hydra's sweeper interface; plans, skips finished runs, launches the rest."""
