@@ -17,6 +17,9 @@ subcommands:
   report    significance tables (Markdown, LaTeX, CSV) and plots from a collected CSV
             bninit report CSV [--format markdown|latex|all] [--alpha 0.05] [--holm] [--paper 1a] [-o DIR]
             [--against KEY=VALUE ...] [--pairwise [KEY ...]] [--alternative greater|two-sided] [--preset NAME]
+            [--equivalence MARGIN] [--power]
+  plan      seeds (and runs, hours) a study needs to detect a difference D, from a pilot study's CSV
+            bninit plan PILOT_CSV --effect D [--power 0.8] [--alpha 0.05] [--preset NAME]
   demo      the offline study end to end (digits, 15 seeds: sweep, collect, report): minutes on a CPU
   data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
             bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
@@ -74,6 +77,12 @@ def report_main(args: list[str]) -> int:
     return report_cli(args)
 
 
+def plan_main(args: list[str]) -> int:
+    from bninit.cli.plan import plan_cli
+
+    return plan_cli(args)
+
+
 def data_main(args: list[str]) -> int:
     from bninit.cli.data import data_main
 
@@ -104,6 +113,7 @@ SUBCOMMANDS = {
     "collect": collect_main,
     "status": status_main,
     "report": report_main,
+    "plan": plan_main,
     "demo": demo_main,
     "data": data_main,
 }

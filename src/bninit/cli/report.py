@@ -67,6 +67,18 @@ def report_cli(args: list[str]) -> int:
         "--preset",
         help="use this preset's default comparisons (default: the preset whose cells the CSV has, if any)",
     )
+    parser.add_argument(
+        "--equivalence",
+        type=float,
+        metavar="MARGIN",
+        help="also test every comparison for equivalence within +-MARGIN accuracy points (paired TOST)",
+    )
+    parser.add_argument(
+        "--power",
+        action="store_true",
+        help="show the minimum detectable difference (80%% power) and the power against the observed "
+        "difference in the tables (stats.csv always has them)",
+    )
     parser.add_argument("--no-plots", dest="plots", action="store_false", help="skip the PNG plots")
     parser.add_argument(
         "-o", "--out", metavar="DIR", help="output directory (default: the CSV path minus .csv)"
@@ -84,6 +96,8 @@ def report_cli(args: list[str]) -> int:
         pairwise=opts.pairwise,
         alternative=opts.alternative,
         preset=opts.preset,
+        equivalence=opts.equivalence,
+        show_power=opts.power,
     )
     shown = paths.latex if opts.format == "latex" else paths.markdown
     print(shown.read_text(), end="")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bninit.errors import UserError
-from bninit.report import stats
+from bninit.report import power, stats
 from bninit.report.compare import check_comparison, compare, fmt_value
 from bninit.report.defaults import AGAINST_BASE, BASE, PRESET_COMPARISONS, Comparison, detect_preset
 from bninit.report.paper import add_paper
@@ -95,6 +95,7 @@ class Report:
     comparisons: list[Compared] = field(default_factory=list)
     preset: str | None = None
     preset_source: str = ""  # "given" (--preset) or "detected" (from the CSV's cells)
+    power: bool = False  # show the power columns and notes (--power); stats.csv always has them
 
     @property
     def primary(self) -> Compared | None:
@@ -158,6 +159,7 @@ def analyse(
     strict: bool = True,
     preset: str | None = None,
     preset_source: str = "",
+    show_power: bool = False,
 ) -> Report:
     """Group runs into cells, pair each cell with its reference(s) by seed, test, correct, mark.
 
@@ -215,7 +217,8 @@ def analyse(
             paper_mean = cells["paper_mean"]
             rows["paper_ref_mean"] = paper_mean.loc[rows["ref_index"]].to_numpy()
             rows["paper_diff"] = paper_mean.loc[rows["cell_index"]].to_numpy() - rows["paper_ref_mean"]
-        compared.append(Compared(spec, spec.alternative or alternative, _mark(rows, alpha, holm)))
+        sided = spec.alternative or alternative
+        compared.append(Compared(spec, sided, _with_power(_mark(rows, alpha, holm), alpha, sided)))
     report = Report(
         cells,
         blk_cols,
@@ -228,6 +231,7 @@ def analyse(
         compared,
         preset,
         preset_source,
+        show_power,
     )
     report.cells = _with_primary(cells, report.primary)
     return report
@@ -252,8 +256,36 @@ PAIR_COLUMNS = (
     "better",
     "pairs",
     "diffs",
+    "sd_diff",
+    "mde",
+    "power_observed",
 )
 PAPER_PAIR_COLUMNS = ("paper_ref_mean", "paper_diff")
+TOST_COLUMNS = ("margin", "tost_p", "equivalent")
+POWER_TARGET = 0.8
+
+
+def _with_power(rows: pd.DataFrame, alpha: float, alternative: str) -> pd.DataFrame:
+    """Per pair: sd_diff (std of the paired differences, ddof 1), mde (the smallest true difference
+    the test detects with 80 % power at these n and alpha, given sd_diff) and power_observed (the
+    power against a true difference of the observed size |mean_diff|, in the tested direction);
+    with a margin, `equivalent`: TOST p <= alpha. NaN where undefined (n < 2, sd 0)."""
+    rows = rows.copy()
+    if rows.empty:
+        return rows
+    sds = [float(np.std(d, ddof=1)) if len(d) > 1 else np.nan for d in rows["diffs"]]
+    rows["sd_diff"] = sds
+    rows["mde"] = [
+        power.min_detectable(sd, n, alpha, POWER_TARGET, alternative)
+        for sd, n in zip(sds, rows["n_pairs"], strict=True)
+    ]
+    rows["power_observed"] = [
+        power.power(abs(m), sd, n, alpha, alternative)
+        for m, sd, n in zip(rows["mean_diff"], sds, rows["n_pairs"], strict=True)
+    ]
+    if "tost_p" in rows:
+        rows["equivalent"] = np.nan_to_num(rows["tost_p"].to_numpy(dtype=float), nan=np.inf) <= alpha
+    return rows
 
 
 def _mark(rows: pd.DataFrame, alpha: float, holm: bool) -> pd.DataFrame:
@@ -271,6 +303,8 @@ def _with_primary(cells: pd.DataFrame, primary: Compared | None) -> pd.DataFrame
     """Each cell's numbers against its reference in the primary comparison (NaN where it has none:
     the reference cells themselves, cells without one)."""
     columns = [*PAIR_COLUMNS, *(PAPER_PAIR_COLUMNS if "paper_mean" in cells else ())]
+    if primary is not None and "tost_p" in primary.rows:
+        columns += TOST_COLUMNS
     extra = pd.DataFrame(index=cells.index, columns=columns, dtype=object)
     if primary is not None and len(primary.rows):
         rows = primary.rows.set_index("cell_index")
@@ -289,7 +323,10 @@ def _with_primary(cells: pd.DataFrame, primary: Compared | None) -> pd.DataFrame
         "d_z",
         "wins",
         "wilcoxon_p",
-        *columns[len(PAIR_COLUMNS) :],
+        "sd_diff",
+        "mde",
+        "power_observed",
+        *(col for col in columns[len(PAIR_COLUMNS) :] if col != "equivalent"),
     ):
         extra[col] = pd.to_numeric(extra[col])
     extra["significant"] = extra["significant"].fillna(False).astype(bool)
@@ -365,6 +402,12 @@ STATS_COLUMNS = (
     "paper_delta_sd",
     "paper_ref_mean",
     "paper_diff",
+    "sd_diff",
+    "mde",
+    "power_observed",
+    "margin",
+    "tost_p",
+    "equivalent",
 )
 
 
@@ -374,7 +417,8 @@ def stats_table(report: Report) -> pd.DataFrame:
     cells = report.cells.copy()
     cells["seeds"] = [" ".join(map(str, accs)) for accs in cells["seed_acc"]]
     cfg = [col for col in cells.columns if col in report.block_cols or col in (*report.row_keys, "lr")]
-    own = [col for col in cells.columns if col not in PAIR_COLUMNS and col not in PAPER_PAIR_COLUMNS]
+    pair_cols = (*PAIR_COLUMNS, *PAPER_PAIR_COLUMNS, *TOST_COLUMNS)
+    own = [col for col in cells.columns if col not in pair_cols]
     parts = [cells]
     for compared in report.comparisons:
         if compared is report.primary or compared.rows.empty:

@@ -11,7 +11,7 @@ import itertools
 import pandas as pd
 
 from bninit.errors import UserError
-from bninit.report import stats
+from bninit.report import power, stats
 from bninit.report.defaults import Comparison
 
 NOT_COMPARED_ACROSS = ("dataset", "arch", "lr")  # a comparison stays inside one block and lr
@@ -102,12 +102,17 @@ def compare(
             f"{spec.label}: no reference cell with the same {', '.join(rest)} for "
             f"{'; '.join(unmatched)}; not compared"
         )
-    rows = [paired(cells.loc[i], cells.loc[j], alternative, warnings) for i, j in sorted(pairs)]
+    rows = [
+        paired(cells.loc[i], cells.loc[j], alternative, warnings, spec.equivalence) for i, j in sorted(pairs)
+    ]
     return pd.DataFrame(rows, columns=None if rows else ["cell_index", "ref_index", "p"])
 
 
-def paired(cell: pd.Series, ref: pd.Series, alternative: str, warnings: list[str]) -> dict:
-    """`cell` against `ref` on the seeds both finished (x = cell, y = reference)."""
+def paired(
+    cell: pd.Series, ref: pd.Series, alternative: str, warnings: list[str], margin: float | None = None
+) -> dict:
+    """`cell` against `ref` on the seeds both finished (x = cell, y = reference); with a `margin`,
+    also the paired TOST p of |difference| < margin (`tost_p`, and `margin`)."""
     ours, theirs = cell["seed_acc"], ref["seed_acc"]
     seeds = sorted(set(ours) & set(theirs))
     unpaired = sorted(set(ours) - set(theirs))
@@ -121,6 +126,8 @@ def paired(cell: pd.Series, ref: pd.Series, alternative: str, warnings: list[str
         warnings.append(
             f"{cell['cell']}: {len(seeds)} seed(s) paired with {ref['label']}; no test (needs at least 2)"
         )
+    diffs = [ours[s] - theirs[s] for s in seeds]
+    equivalence = {} if margin is None else {"margin": margin, "tost_p": power.tost(diffs, margin)[0]}
     return {
         "cell_index": cell.name,
         "ref_index": ref.name,
@@ -131,6 +138,7 @@ def paired(cell: pd.Series, ref: pd.Series, alternative: str, warnings: list[str
         "ref_label": ref["label"],
         "ref_mean": ref["mean"],
         "pairs": seeds,
-        "diffs": [ours[s] - theirs[s] for s in seeds],
+        "diffs": diffs,
         **result.to_dict(),
+        **equivalence,
     }

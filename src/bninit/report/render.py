@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from bninit.report.analysis import BASE, Compared, Report
+from bninit.report.analysis import BASE, POWER_TARGET, Compared, Report
 
 
 def fmt_p(p: float) -> str:
@@ -33,6 +33,43 @@ def verdict(pair, alpha: float, holm: bool = False) -> str:
     if not pair["significant"]:
         return "n.s."
     return f"{'better' if pair['mean_diff'] > 0 else 'worse'} ({'Holm ' if holm else ''}p <= {alpha:g})"
+
+
+def equivalence_verdict(pair, alpha: float) -> str:
+    """The TOST's answer: "equivalent within ±m" when its p <= alpha."""
+    if not pair["n_pairs"] >= 2:
+        return "no test"
+    return f"equivalent within ±{pair['margin']:g}" if pair["equivalent"] else "not shown equivalent"
+
+
+def fmt_power(x: float) -> str:
+    return "-" if math.isnan(x) else f"{100 * x:.0f}%"
+
+
+def power_note(report: Report, rows: pd.DataFrame, labels: dict) -> str:
+    """One line under a table with non-significant pairs: could this study have seen a true
+    difference the size of the one observed (power >= 80 %)? `labels`: row index -> pair name."""
+    if not report.power:
+        return ""
+    parts = []
+    for index, pair in rows.iterrows():
+        if pair["significant"] or not pair["n_pairs"] >= 2:
+            continue
+        if math.isnan(pair["power_observed"]):
+            parts.append(f"{labels[index]}: no power figure (the differences have no spread)")
+            continue
+        seen = "yes" if pair["power_observed"] >= POWER_TARGET else "no"
+        parts.append(
+            f"{labels[index]}: |Δ| {abs(pair['mean_diff']):.2f}, power {fmt_power(pair['power_observed'])}, "
+            f"80% power needs Δ >= {pair['mde']:.2f}: {seen}"
+        )
+    if not parts:
+        return ""
+    return (
+        f"Could this study have seen the non-significant differences? (power of the same paired t-test "
+        f"at α = {report.alpha:g} against a true difference the size of the observed |Δ|; yes when "
+        f">= 80%): " + "; ".join(parts) + "."
+    )
 
 
 def _key_text(value) -> str:
@@ -195,7 +232,13 @@ def against_table(
         "verdict",
         *(["paper Δ"] if report.paper else []),
     ]
+    margin = compared.spec.equivalence
+    if margin is not None:
+        head += [f"TOST p (±{margin:g})", "equivalence"]
+    if report.power:
+        head += ["MDE (80%)", "power vs obs. Δ"]
     align = "l" * (len(report.row_keys) + 1 + show_ref) + "r" * 8 + "ll" + "r" * bool(report.paper)
+    align += "rl" * (margin is not None) + "rr" * report.power
     body = []
     for _, pair in rows.iterrows():
         cell = report.cells.loc[pair["cell_index"]]
@@ -222,6 +265,10 @@ def against_table(
         ]
         if report.paper:
             line.append("-" if math.isnan(pair["paper_diff"]) else f"{pair['paper_diff']:+.2f}")
+        if margin is not None:
+            line += [fmt_p(pair["tost_p"]), equivalence_verdict(pair, report.alpha)]
+        if report.power:
+            line += [fmt_num(pair["mde"]), fmt_power(pair["power_observed"])]
         body.append([esc(v) for v in line])
     chosen = " ".join(f"{k}={v}" for k, v in compared.spec.cells.items())
     intro = (
@@ -230,8 +277,24 @@ def against_table(
         f"where the cell beat {ref}; Wilcoxon: {sided} signed-rank p and how scipy computed "
         f"it: exact, permutation or normal approx."
     )
-    intro += "; paper Δ: the same difference in the paper's table):" if report.paper else "):"
-    return esc(intro), [esc(h) for h in head], body, align
+    intro += "; paper Δ: the same difference in the paper's table" if report.paper else ""
+    if margin is not None:
+        intro += (
+            f"; TOST p: the larger p of two one-sided paired t-tests, H1: Δ > -{margin:g} and "
+            f"H1: Δ < +{margin:g}; equivalent when it is <= {report.alpha:g}"
+        )
+    if report.power:
+        intro += (
+            f"; MDE: the true mean difference this test detects with 80% power at these n and "
+            f"α = {report.alpha:g}, from the std of Δ; power vs obs. Δ: against a true difference the "
+            f"size of the observed one"
+        )
+    intro += "):"
+    labels = {
+        i: report.cells.loc[pair["cell_index"], "label"].replace("gamma=", "γ=") + f" lr {pair['lr']:g}"
+        for i, pair in rows.iterrows()
+    }
+    return esc(intro), [esc(h) for h in head], body, align, esc(power_note(report, rows, labels))
 
 
 def _short_labels(cells: pd.DataFrame, keys: list[str]) -> list[str]:
@@ -250,6 +313,7 @@ def pairwise_matrix(
     = mean paired difference row - column and its p (H1: row > column when one-sided)."""
     members = sorted(set(rows["cell_index"]) | set(rows["ref_index"]))
     labels = _short_labels(report.cells.loc[members], report.row_keys)
+    margin = compared.spec.equivalence
     found = {}
     for _, pair in rows.iterrows():
         found[(pair["cell_index"], pair["ref_index"])] = (pair, 1)
@@ -266,6 +330,8 @@ def pairwise_matrix(
             text = f"{sign * pair['mean_diff']:+.2f} (p {fmt_p(p)})" if pair["n_pairs"] >= 2 else "no test"
             if report.paper and not math.isnan(pair["paper_diff"]):
                 text += f", paper {sign * pair['paper_diff']:+.2f}"
+            if margin is not None and pair["n_pairs"] >= 2:
+                text += f", TOST {fmt_p(pair['tost_p'])}{' ≈' if pair['equivalent'] else ''}"
             line.append(bold(esc(text)) if pair["significant"] else esc(text))
         body.append(line)
     methods = rows["wilcoxon_method"].value_counts()
@@ -277,9 +343,17 @@ def pairwise_matrix(
         f", H1: {h1}; bold: p <= {report.alpha:g}; the {sided} Wilcoxon signed-rank p of each pair "
         f"is in stats.csv, computed here by: "
         + ", ".join(f"{method} ({count} pairs)" for method, count in methods.items())
-        + "):"
     )
-    return esc(intro), [esc("Δ row - column"), *map(esc, labels)], body, "l" + "r" * len(members)
+    if margin is not None:
+        intro += (
+            f"; TOST: the paired equivalence p for |Δ| < {margin:g} (two one-sided paired t-tests, "
+            f"the larger p); ≈: equivalent within ±{margin:g} at α = {report.alpha:g}"
+        )
+    intro += "):"
+    name = dict(zip(members, labels, strict=True))
+    pair_names = {i: f"{name[p['cell_index']]} vs {name[p['ref_index']]}" for i, p in rows.iterrows()}
+    note = esc(power_note(report, rows, pair_names))
+    return esc(intro), [esc("Δ row - column"), *map(esc, labels)], body, "l" + "r" * len(members), note
 
 
 def comparison_tables(report: Report, title: str, esc=_plain, bold=_markdown_bold) -> list[tuple]:
@@ -307,8 +381,9 @@ def render_markdown(report: Report) -> str:
     lines = ["# bninit report", "", caption(report, _n_comparisons(report)), ""]
     for title, cells in report.blocks():
         lines += [f"## {title}", "", *markdown_block(report, cells), ""]
-        for intro, head, rows, align in comparison_tables(report, title):
+        for intro, head, rows, align, note in comparison_tables(report, title):
             lines += [intro, "", *_markdown_table(head, rows, align), ""]
+            lines += [note, ""] if note else []
     lines += ["## Warnings", ""]
     primary = report.primary
     ref = (
@@ -333,12 +408,15 @@ def tex_escape(text: str) -> str:
         ("}", "\\}"),
     ):
         text = text.replace(char, escaped)
-    text = text.replace("<=", "$\\le$").replace(">", "$>$")
+    text = text.replace("<=", "$\\le$").replace(">=", "$\\ge$").replace(">", "$>$")
+    text = text.replace("±", "$\\pm$").replace("α", "$\\alpha$").replace("≈", "$\\approx$")
     text = text.replace("γ", "$\\gamma$").replace("Δ", "$\\Delta$").replace("σ", "$\\sigma$")
     return text.replace("≠", "$\\neq$")
 
 
-def _tex_table(caption_text: str, spec: str, head: list[str], rows: list[list[str]]) -> list[str]:
+def _tex_table(
+    caption_text: str, spec: str, head: list[str], rows: list[list[str]], note: str = ""
+) -> list[str]:
     return [
         "\\begin{table}[htbp]",
         "\\centering",
@@ -351,6 +429,7 @@ def _tex_table(caption_text: str, spec: str, head: list[str], rows: list[list[st
         *(" & ".join(r) + " \\\\" for r in rows),
         "\\bottomrule",
         "\\end{tabular}",
+        *([f"\\par\\smallskip{{\\footnotesize {note}}}"] if note else []),
         "\\end{table}",
         "",
     ]
@@ -382,6 +461,6 @@ def render_latex(report: Report) -> str:
     lines = ["% Written by `bninit report`; needs \\usepackage{booktabs} in the preamble.", ""]
     for title, cells in report.blocks():
         lines += latex_block(report, title, cells, cap)
-        for intro, head, rows, align in comparison_tables(report, title, tex_escape, _latex_bold):
-            lines += _tex_table(f"{tex_escape(title)}: {intro}", align, head, rows)
+        for intro, head, rows, align, note in comparison_tables(report, title, tex_escape, _latex_bold):
+            lines += _tex_table(f"{tex_escape(title)}: {intro}", align, head, rows, note)
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from pathlib import Path
 from bninit.atomic import write_text
 from bninit.errors import UserError
 from bninit.report.analysis import FORMATS, Report, analyse, choose_comparisons, read_runs, stats_table
+from bninit.report.defaults import AGAINST_BASE
 from bninit.report.paper import PAPER_TABLES
 from bninit.report.plots import write_plots
 from bninit.report.render import render_latex, render_markdown
@@ -36,21 +37,29 @@ def write_report(
     pairwise=None,
     alternative: str | None = None,
     preset: str | None = None,
+    equivalence: float | None = None,
+    show_power: bool = False,
 ) -> ReportPaths:
     """Analyse `csv_path` and write report.md / report.tex / stats.csv / plots/*.png into `out_dir`
     (default: the CSV's path without its suffix, e.g. results/table1a/).
 
     `against`: KEY=VALUE dicts, one comparison each; `pairwise`: None, or the keys compared across
     (e.g. ["input_norm"]); `alternative`: "greater" or "two-sided" (None: greater, or the preset's
-    own); `preset`: its default comparisons (default: the preset detected from the CSV's cells)."""
+    own); `preset`: its default comparisons (default: the preset detected from the CSV's cells);
+    `equivalence`: a margin (accuracy points) for a TOST of every comparison (None: the preset's
+    own, if any); `show_power`: the power columns and notes in the tables."""
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: allowed: {', '.join(FORMATS)}")
     if paper is not None and paper not in PAPER_TABLES:
         raise UserError(f"--paper {paper!r}: unknown table; known: {', '.join(PAPER_TABLES)}")
     runs = read_runs(csv_path)
     specs, found, how = choose_comparisons(runs, against, pairwise, preset)
+    if equivalence is not None and not equivalence > 0:
+        raise UserError(f"--equivalence {equivalence:g}: the margin must be > 0 (accuracy points, e.g. 0.5)")
     if alternative is not None and specs is not None:  # the user's choice wins over a preset's
         specs = [replace(spec, alternative=alternative) for spec in specs]
+    if equivalence is not None:
+        specs = [replace(spec, equivalence=equivalence) for spec in specs or [AGAINST_BASE]]
     asked = bool(against) or pairwise is not None or preset is not None
     report = analyse(
         runs,
@@ -62,6 +71,7 @@ def write_report(
         strict=not asked,
         preset=found,
         preset_source=how,
+        show_power=show_power,
     )
     out = Path(out_dir) if out_dir is not None else Path(csv_path).with_suffix("")
     out.mkdir(parents=True, exist_ok=True)
