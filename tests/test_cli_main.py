@@ -26,7 +26,7 @@ def test_train_help_lists_groups_and_keys_with_defaults(cli):
     done = cli("train", "--help")
     assert done.returncode == 0
     for text in (
-        "dataset: cifar10, cifar100, cub200, digits, stanford_cars",
+        "dataset: cifar10, cifar100, cub200, digits, folder, stanford_cars",
         "lr: 0.1",
         "seed: 1",
         "input_norm: bn",
@@ -45,7 +45,10 @@ def test_train_help_lists_groups_and_keys_with_defaults(cli):
         ("c=0.5", "c=0.5 is not allowed: must be >= 1"),
         ("lr=0", "lr=0.0 is not allowed: must be > 0"),
         ("epochs=0", "epochs=0 is not allowed: must be >= 1"),
-        ("dataset=mnist", "unknown dataset 'mnist'; known: cifar10, cifar100, cub200, digits, stanford_cars"),
+        (
+            "dataset=mnist",
+            "unknown dataset 'mnist'; known: cifar10, cifar100, cub200, digits, folder, stanford_cars",
+        ),
         ("arch=vgg", "unknown arch 'vgg'; known: "),
         ("bn=group", "unknown bn 'group'; known: "),
         ("learning_rate=0.1", "unknown config key 'learning_rate'; known keys: "),

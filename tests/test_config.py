@@ -11,11 +11,12 @@ from bninit.config import RunConfig
 from bninit.data import DATASETS
 from bninit.errors import UserError
 from bninit.method.norms import NORM_LAYERS
-from bninit.models import ARCHS
+from bninit.models import ARCHS, FAMILIES
 from bninit.sweep.compose import CONFIG_MODULE, compose_config, compose_run_config
 from bninit.sweep.placement import launcher_kind
 
-REGISTRIES = {"dataset": DATASETS, "arch": ARCHS, "bn": NORM_LAYERS}
+REGISTRIES = {"dataset": DATASETS, "arch": {**ARCHS, **FAMILIES}, "bn": NORM_LAYERS}
+NEEDS = {"folder": ["folder_path=images"]}  # a group entry's required keys
 
 
 def group_files(group: str) -> set[str]:
@@ -31,7 +32,7 @@ def test_every_conf_group_entry_is_in_its_registry_and_back(group):
 @pytest.mark.parametrize("group", sorted(REGISTRIES))
 def test_each_group_file_selects_its_own_name(group):
     for name in sorted(group_files(group)):
-        assert getattr(compose_run_config([f"{group}={name}"]), group) == name
+        assert getattr(compose_run_config([f"{group}={name}", *NEEDS.get(name, [])]), group) == name
 
 
 def test_defaults_come_from_runconfig_alone():

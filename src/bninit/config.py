@@ -13,6 +13,9 @@ EVAL_TESTS = ("every_epoch", "at_best")
 # Keys that say where or on what a run executes, not what it computes: they do not enter the
 # run's identity (its directory), so a run can be resumed from another data/runs path or device.
 PLACEMENT_KEYS = ("data_dir", "runs_dir", "device", "num_workers", "runs_per_gpu")
+# Keys of one dataset or architecture (dataset=folder, arch=timm): they enter a run's identity
+# only when set, so the runs of every other dataset and architecture keep their directories.
+OPTIONAL_KEYS = ("timm_model", "folder_path", "folder_image_size", "folder_stored_size")
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,10 @@ class RunConfig:
     dataset: str = "digits"
     arch: str = "resnet20"
     bn: str = "ours"  # ours | base | a1 | a2 | rbn | rbn_minus | iebn | iebn_minus
+    timm_model: str = ""  # arch=timm: the timm model's name, e.g. resnet50d (conf/arch/timm.yaml: resnet18)
+    folder_path: str = ""  # dataset=folder: DIR holding train/<class>/* and test/<class>/*
+    folder_image_size: int = 32  # dataset=folder: the side the network sees
+    folder_stored_size: int = 0  # dataset=folder: the side images are cached at (0: folder_image_size)
     # The method: every BN scale starts at gamma; BN scales learn at lr / c.
     gamma: float = 0.1
     c: float = 100.0
@@ -55,7 +62,12 @@ class RunConfig:
 
     def identity(self) -> dict[str, Any]:
         """What the run computes, minus the seed: the part that names its cell."""
-        return {k: v for k, v in self.to_dict().items() if k not in PLACEMENT_KEYS + ("seed",)}
+        defaults = RunConfig()
+        return {
+            k: v
+            for k, v in self.to_dict().items()
+            if k not in PLACEMENT_KEYS + ("seed",) and not (k in OPTIONAL_KEYS and v == getattr(defaults, k))
+        }
 
 
 def from_composed(values: dict[str, Any]) -> RunConfig:
@@ -73,12 +85,13 @@ def validate(cfg: RunConfig) -> RunConfig:
     from bninit.data.batches import AUGMENTATIONS
     from bninit.method.init import LINEAR_INITS
     from bninit.method.norms import NORM_LAYERS
-    from bninit.models import ARCHS
+    from bninit.models import ARCHS, FAMILIES
 
-    for key, registry in (("dataset", DATASETS), ("arch", ARCHS), ("bn", NORM_LAYERS)):
+    for key, registry in (("dataset", DATASETS), ("arch", {**ARCHS, **FAMILIES}), ("bn", NORM_LAYERS)):
         name = getattr(cfg, key)
         if name not in registry:
             raise UserError(f"unknown {key} '{name}'; known: {', '.join(sorted(registry))}")
+    _validate_extensions(cfg)
     checks = [
         ("gamma", cfg.gamma > 0, "must be > 0 (the paper uses 0 < gamma <= 1)"),
         ("c", cfg.c >= 1, "must be >= 1 (c = 1: no BN-scale learning-rate reduction)"),
@@ -101,6 +114,45 @@ def validate(cfg: RunConfig) -> RunConfig:
         if not ok:
             raise UserError(f"{key}={getattr(cfg, key)!r} is not allowed: {allowed}")
     return cfg
+
+
+def _validate_extensions(cfg: RunConfig) -> None:
+    """arch=timm needs a timm model name; dataset=folder a folder; their keys only with them."""
+    from bninit.models.timm_models import check_timm_name
+
+    if cfg.arch == "timm":
+        check_timm_name(cfg.timm_model)
+    elif cfg.timm_model:
+        raise UserError(f"timm_model={cfg.timm_model} needs arch=timm (got arch={cfg.arch})")
+    if cfg.dataset != "folder":
+        changed = [
+            k for k in OPTIONAL_KEYS if k.startswith("folder_") and getattr(cfg, k) != getattr(RunConfig(), k)
+        ]
+        if changed:
+            raise UserError(f"{', '.join(changed)} need dataset=folder (got dataset={cfg.dataset})")
+        return
+    if not cfg.folder_path:
+        raise UserError(
+            "dataset=folder needs folder_path=DIR (a folder with train/<class>/* and test/<class>/*)"
+        )
+    if cfg.folder_image_size < 1:
+        raise UserError(f"folder_image_size={cfg.folder_image_size} is not allowed: must be >= 1")
+    if cfg.folder_stored_size and cfg.folder_stored_size < cfg.folder_image_size:
+        raise UserError(
+            f"folder_stored_size={cfg.folder_stored_size} is not allowed: must be 0 (the image size) "
+            f"or >= folder_image_size={cfg.folder_image_size}"
+        )
+
+
+def dataset_options(cfg: RunConfig) -> dict[str, Any]:
+    """The dataset loader's options beyond data_dir (dataset=folder: its path and sizes)."""
+    if cfg.dataset != "folder":
+        return {}
+    return {
+        "path": cfg.folder_path,
+        "image_size": cfg.folder_image_size,
+        "stored_size": cfg.folder_stored_size or cfg.folder_image_size,
+    }
 
 
 def _is_device(device: str) -> bool:

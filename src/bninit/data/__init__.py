@@ -40,16 +40,24 @@ def _stanford_cars(data_dir: str) -> ImageData:
     return load_cars(data_dir)
 
 
-DATASETS: dict[str, Callable[[str], ImageData]] = {
+def _folder(data_dir: str, path: str = "", image_size: int = 32, stored_size: int = 32) -> ImageData:
+    from bninit.data.folder import load_folder
+
+    return load_folder(path, data_dir, image_size, stored_size)
+
+
+# name -> loader(data_dir, **options); only `folder` takes options (path, image_size, stored_size).
+DATASETS: dict[str, Callable[..., ImageData]] = {
     "digits": _digits,
     "cifar10": _cifar10,
     "cifar100": _cifar100,
     "cub200": _cub200,
     "stanford_cars": _stanford_cars,
+    "folder": _folder,
 }
 
 
-def load_dataset(name: str, data_dir: str) -> ImageData:
+def load_dataset(name: str, data_dir: str, **options) -> ImageData:
     if name not in DATASETS:
         raise KeyError(f"unknown dataset '{name}'; known: {', '.join(sorted(DATASETS))}")
-    return DATASETS[name](data_dir)
+    return DATASETS[name](data_dir, **options)

@@ -20,11 +20,13 @@ FORMAT = "bninit-cache"
 ARRAYS = ("train_x", "train_y", "test_x", "test_y")
 
 # Bump a dataset's version whenever its preprocessing changes: old caches are then ignored.
-VERSIONS = {"cifar10": 1, "cifar100": 1, "cub200": 1, "stanford_cars": 1}
+VERSIONS = {"cifar10": 1, "cifar100": 1, "cub200": 1, "stanford_cars": 1, "folder": 1}
 
 
-def cache_path(name: str, data_dir: str | Path) -> Path:
-    return Path(data_dir) / CACHE_DIR / f"{name}-v{VERSIONS[name]}.pt"
+def cache_path(name: str, data_dir: str | Path, kind: str | None = None) -> Path:
+    """The cache file of dataset `name`, versioned by its `kind` (default: the name itself;
+    image folders are named folder-<key> and versioned as "folder")."""
+    return Path(data_dir) / CACHE_DIR / f"{name}-v{VERSIONS[kind or name]}.pt"
 
 
 def crc32(tensor: torch.Tensor) -> int:
@@ -67,18 +69,26 @@ def read_cache(path: Path, verify: bool = True) -> dict | None:
 
 
 def cached(
-    name: str, data_dir: str | Path, build: Callable[[], tuple[dict[str, torch.Tensor], int, str]]
+    name: str,
+    data_dir: str | Path,
+    build: Callable[[], tuple[dict[str, torch.Tensor], int, str]],
+    kind: str | None = None,
+    source: str | None = None,
 ) -> dict:
     """The cache record for dataset `name`, building it with `build()` first if needed.
 
     `build` returns (arrays, num_classes, source description); it raises UserError when the
-    source files are missing or broken, in which case nothing is written.
+    source files are missing or broken, in which case nothing is written. With `source`, a
+    cache whose recorded source differs (e.g. an image folder whose files changed) is rebuilt.
     """
-    path = cache_path(name, data_dir)
+    path = cache_path(name, data_dir, kind)
     record = read_cache(path)
-    if record is not None:
+    if record is not None and (source is None or record["source"] == source):
         return record
-    if path.exists():
+    if record is not None:
+        print(f"{name}: the source changed since {path} was written; rebuilding it", flush=True)
+        path.unlink()
+    elif path.exists():
         print(f"{name}: cache {path} is damaged; deleting it and rebuilding", flush=True)
         path.unlink()
     arrays, num_classes, source = build()

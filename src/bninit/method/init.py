@@ -30,6 +30,19 @@ def init_weights(model: nn.Module, linear_init: str = "paper") -> None:
             nn.init.zeros_(module.bias)
 
 
+def init_method(model: nn.Module, gamma: float = 0.1, linear_init: str = "paper") -> nn.Module:
+    """The paper's initialisation of a built network, in place; returns `model`.
+
+    Conv weights Kaiming normal (fan_in, ReLU), linear weights Kaiming uniform with the ReLU gain
+    (`linear_init="paper"`; "torch_default" for PyTorch's), every bias 0, then every BN scale to
+    `gamma` (an InputBatchNorm2d to gamma * 0.58) and every BN shift to 0. Draws from torch's
+    global RNG (seed it first for a reproducible init).
+    """
+    init_weights(model, linear_init)
+    init_bn_scales(model, gamma)
+    return model
+
+
 def init_bn_scales(model: nn.Module, gamma: float) -> None:
     """Every BN scale to gamma (the input BN to gamma * 0.58), every BN shift to 0."""
     for module in model.modules():

@@ -24,12 +24,19 @@ RELU_STD = 0.58
 class InputBatchNorm2d(nn.BatchNorm2d):
     """The BN prepended to the network (input_norm=bn): scale gamma * 0.58, shift fixed at 0.
 
-    The shift is a frozen parameter (requires_grad False) so state_dicts keep BN's usual shape.
+    The shift is a frozen parameter (requires_grad False) so state_dicts keep BN's usual shape;
+    its scale is a BN scale (lr / c in `param_groups`). `init_method` / `init_bn_scales` set the
+    scale from their gamma again.
+
+    Args:
+        num_channels: the input's channels (3 for RGB).
+        gamma: the method's gamma; the scale starts at gamma * 0.58 (RELU_STD).
     """
 
-    def __init__(self, num_channels: int):
+    def __init__(self, num_channels: int, gamma: float = 0.1):
         super().__init__(num_channels)
         self.bias.requires_grad_(False)
+        nn.init.constant_(self.weight, gamma * RELU_STD)
 
 
 class FixedInputNorm(nn.Module):

@@ -6,9 +6,11 @@ from torch import nn
 ETA_MIN = 1e-8
 
 
-def param_groups(model: nn.Module, lr: float, c: float, weight_decay: float) -> list[dict]:
-    """Three groups: BN scales (1-D `weight`s) at lr/c without decay, other 1-D parameters
-    (biases, BN shifts) at lr without decay, everything else (conv/linear weights) with decay.
+def param_groups(model: nn.Module, lr: float, c: float = 100.0, weight_decay: float = 1e-4) -> list[dict]:
+    """Three groups for any torch optimizer: BN scales (1-D `weight`s) at lr/c without decay,
+    other 1-D parameters (biases, BN shifts) at lr without decay, everything else (conv/linear
+    weights) at lr with `weight_decay`. Each group is a dict with "name", "params", "lr" and
+    "weight_decay"; a group may be empty (drop those for optimizers that refuse them).
 
     Frozen parameters (the input BN's shift) are left out.
     """

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import bninit
-from bninit.config import RunConfig
+from bninit.config import RunConfig, dataset_options
 from bninit.data import load_dataset
 from bninit.data.augment import crop_padding, with_augment, zero_pad
 from bninit.data.batches import eval_batches, train_batches
@@ -78,7 +78,9 @@ def resolve_device(device: str) -> torch.device:
 
 def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.Module:
     """The method's model: input normalization + the network with the chosen BN, initialised."""
-    net = build_model(cfg.arch, data.num_classes, data.channels, data.image_size, NORM_LAYERS[cfg.bn])
+    net = build_model(
+        cfg.arch, data.num_classes, data.channels, data.image_size, NORM_LAYERS[cfg.bn], name=cfg.timm_model
+    )
     model = nn.Sequential(
         OrderedDict(input_norm=input_norm_layer(cfg.input_norm, data.channels, train_x), net=net)
     )
@@ -162,7 +164,8 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     fast = FastPath.for_run(cfg, device)
     fast.set_backend_flags()
     keep_freed_memory()  # CPU steps reuse freed activation memory instead of faulting it in
-    data = with_augment(load_dataset(cfg.dataset, cfg.data_dir), cfg.augment, cfg.dataset)
+    data = load_dataset(cfg.dataset, cfg.data_dir, **dataset_options(cfg))
+    data = with_augment(data, cfg.augment, cfg.dataset)
     train_idx, val_idx = stratified_split(data.train_y.numpy())
     seed32 = md5_seed(cfg.seed)
     generator = seed_everything(seed32)  # the data order and augmentation draws
