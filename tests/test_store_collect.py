@@ -80,3 +80,14 @@ def test_a_failed_run_of_a_multirun_is_reported(cli, tmp_path):
     collected = cli("collect", "runs")
     assert collected.returncode == 0
     assert sorted(pd.read_csv(io.StringIO(collected.stdout))["status"]) == ["done", "failed"]
+
+
+def test_optional_keys_at_their_defaults_are_not_columns(make_cfg, tmp_path):
+    """A digits study's CSV has no timm_model / folder_* columns (they name nothing there)."""
+    from bninit.run.train import run
+    from bninit.store.collect import collect_dir
+
+    run(make_cfg("epochs=1"))
+    frame = collect_dir(tmp_path / "runs")
+    assert not {"timm_model", "folder_path", "folder_image_size", "folder_stored_size"} & set(frame.columns)
+    assert {"dataset", "arch", "bn", "gamma", "linear_init", "augment"} <= set(frame.columns)

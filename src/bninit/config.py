@@ -62,12 +62,13 @@ class RunConfig:
 
     def identity(self) -> dict[str, Any]:
         """What the run computes, minus the seed: the part that names its cell."""
-        defaults = RunConfig()
-        return {
-            k: v
-            for k, v in self.to_dict().items()
-            if k not in PLACEMENT_KEYS + ("seed",) and not (k in OPTIONAL_KEYS and v == getattr(defaults, k))
-        }
+        return {k: v for k, v in described(self.to_dict()).items() if k not in PLACEMENT_KEYS + ("seed",)}
+
+
+def described(config: dict[str, Any]) -> dict[str, Any]:
+    """A run's config without the optional keys left at their defaults (what names it and what its
+    CSV row shows: a digits run has no timm_model or folder_path)."""
+    return {k: v for k, v in config.items() if not (k in OPTIONAL_KEYS and v == getattr(RunConfig, k))}
 
 
 def from_composed(values: dict[str, Any]) -> RunConfig:

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from bninit.atomic import write_text
-from bninit.config import PLACEMENT_KEYS
+from bninit.config import PLACEMENT_KEYS, described
 from bninit.errors import UserError
 from bninit.seeds import md5_seed
 from bninit.store.lock import is_live, read_lock
@@ -116,7 +116,7 @@ def run_row(directory: Path) -> dict | None:
             )
         else:
             numbers.update(epochs_done=0)
-    row = {k: v for k, v in config.items() if k not in PLACEMENT_KEYS and k != "seed"}
+    row = {k: v for k, v in described(config).items() if k not in PLACEMENT_KEYS and k != "seed"}
     row["seed"] = config["seed"]
     row.update(numbers)
     row.update(status=status, cell=directory.parent.name, run_dir=str(directory.resolve()))
