@@ -30,7 +30,18 @@ def parse_against(words: list[str]) -> dict[str, str]:
 
 def report_cli(args: list[str]) -> int:
     parser = _Parser(prog="bninit report", description="Significance tables and plots of a study.")
-    parser.add_argument("csv", help="results CSV written by `bninit collect`")
+    parser.add_argument("csv", help="results CSV written by `bninit collect`, or any per-seed CSV")
+    parser.add_argument("--metric", metavar="COL", help="the column compared (default test_acc_at_best_val)")
+    parser.add_argument(
+        "--pair-by", metavar="COL", help="rows with the same value of COL are a pair (default seed)"
+    )
+    parser.add_argument(
+        "--cells",
+        metavar="COL[,COL...]",
+        type=lambda text: [col for col in text.split(",") if col],
+        help="the columns that define a cell (default for a bninit CSV: dataset, arch, bn, gamma, c, "
+        "lr, ...; for another CSV: every column but the metric and the pair)",
+    )
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -98,10 +109,15 @@ def report_cli(args: list[str]) -> int:
         preset=opts.preset,
         equivalence=opts.equivalence,
         show_power=opts.power,
+        metric=opts.metric,
+        pair_by=opts.pair_by,
+        cells=opts.cells,
     )
     shown = paths.latex if opts.format == "latex" else paths.markdown
     print(shown.read_text(), end="")
     report = paths.report
+    if report.layout.foreign and opts.plots:
+        print("no plots: they are drawn over bninit's columns (gamma, lr)", file=sys.stderr)
     if report.preset:
         how = "given" if report.preset_source == "given" else "found from the CSV's cells"
         print(f"preset {report.preset} ({how})", file=sys.stderr)

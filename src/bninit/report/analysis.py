@@ -16,32 +16,41 @@ from bninit.errors import UserError
 from bninit.report import power, stats
 from bninit.report.compare import check_comparison, compare, fmt_value
 from bninit.report.defaults import AGAINST_BASE, BASE, PRESET_COMPARISONS, Comparison, detect_preset
+from bninit.report.layout import METRIC, REQUIRED, Layout, choose_layout, is_bninit_layout, map_runs, read_csv
 from bninit.report.paper import add_paper
 from bninit.store.collect import RESULT_COLUMNS
 
 # RESULT_COLUMNS (from collect): a run's outcome; every other column is a config column.
-REQUIRED = ("dataset", "arch", "bn", "gamma", "c", "lr", "seed", "test_acc_at_best_val", "status")
-METRIC = "test_acc_at_best_val"
 ROW_KEYS = ("bn", "gamma", "c")  # a row of the paper's layout; its columns are the lr values
 FORMATS = ("markdown", "latex", "all")
+
+
+def read_study(
+    csv_path: str | Path, metric: str | None = None, pair_by: str | None = None, cells=None
+) -> tuple[pd.DataFrame, Layout]:
+    """(runs, layout) of any per-seed CSV: a bninit CSV as `read_runs` reads it when none of
+    `metric`, `pair_by`, `cells` asks otherwise; else mapped onto bninit's frame (`layout`)."""
+    if is_bninit_layout(metric, pair_by, cells):
+        return read_runs(csv_path), Layout()
+    path = Path(csv_path)
+    table = read_csv(path, only_empty_missing=True)
+    layout = choose_layout(table, path, metric, pair_by, cells)
+    return map_runs(table, path, layout), layout
 
 
 def read_runs(csv_path: str | Path) -> pd.DataFrame:
     """The runs of a study, checked: one-line UserError for anything that is not a bninit CSV."""
     path = Path(csv_path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such file (make one with `bninit collect <runs dir> -o {path}`)")
-    try:
-        runs = pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        raise UserError(f"{path}: the file is empty (no header, no runs)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise UserError(f"{path}: not a readable CSV ({str(err).splitlines()[0]})") from None
+    return _checked_runs(read_csv(path), path)
+
+
+def _checked_runs(runs: pd.DataFrame, path: Path) -> pd.DataFrame:
     missing = [col for col in REQUIRED if col not in runs.columns]
     if missing:
         raise UserError(
             f"{path}: not a bninit results CSV: missing column(s) {', '.join(missing)} "
-            f"(expected the columns `bninit collect` writes)"
+            f"(expected the columns `bninit collect` writes; for another tool's CSV: --metric COL "
+            f"--pair-by COL --cells COL[,COL...])"
         )
     if runs.empty:
         raise UserError(f"{path}: no runs in it (only a header)")
@@ -96,6 +105,7 @@ class Report:
     preset: str | None = None
     preset_source: str = ""  # "given" (--preset) or "detected" (from the CSV's cells)
     power: bool = False  # show the power columns and notes (--power); stats.csv always has them
+    layout: Layout = field(default_factory=Layout)  # the user's columns, for a CSV of another tool
 
     @property
     def primary(self) -> Compared | None:
@@ -124,29 +134,37 @@ def _block_title(values: dict, varying: list[str]) -> str:
     return " / ".join([title, *extra])
 
 
-def _cell_seeds(name: str, group: pd.DataFrame, expected: set[int]) -> tuple[dict, list[str]]:
-    """{seed: accuracy} of a cell's finished runs, and what is wrong with its seeds."""
+def _cell_seeds(name: str, group: pd.DataFrame, expected: set, layout: Layout) -> tuple[dict, list[str]]:
+    """{seed: accuracy} of a cell's finished runs, and what is wrong with its seeds (named as
+    `layout` names them: seed and test accuracy, or another tool's pair and metric columns)."""
+    unit = layout.unit
+    result = layout.metric if layout.foreign else "test accuracy"
     notes = []
     done = group[(group["status"] == "done") & group[METRIC].notna()]
     unfinished = group[~group.index.isin(done.index)]
     for status, rows in unfinished.groupby("status", sort=True):
-        what = {"done": "have no test accuracy", "": "have no status"}.get(status, status)
-        notes.append(f"{name}: seed(s) {_seed_list(rows['seed'])} {what}, left out")
+        what = {"done": f"have no {result}", "": "have no status"}.get(status, status)
+        notes.append(f"{name}: {unit}(s) {_seed_list(rows['seed'])} {what}, left out")
     counts = done["seed"].value_counts()
     duplicated = sorted(counts[counts > 1].index)
     if duplicated:
         notes.append(
-            f"{name}: seed(s) {_seed_list(duplicated)} appear more than once; the first row of each is used"
+            f"{name}: {unit}(s) {_seed_list(duplicated)} appear more than once; the first row of each is used"
         )
     missing = sorted(expected - set(group["seed"]))
     if missing:
-        notes.append(f"{name}: seed(s) {_seed_list(missing)} missing (present in other cells)")
+        notes.append(f"{name}: {unit}(s) {_seed_list(missing)} missing (present in other cells)")
     accs = done.drop_duplicates("seed", keep="first").set_index("seed")[METRIC]
-    return {int(s): float(a) for s, a in sorted(accs.items())}, notes
+    return {_pair_key(s): float(a) for s, a in sorted(accs.items())}, notes
+
+
+def _pair_key(seed):
+    """A seed as a plain int; another tool's pair value (e.g. "run-a") as it is."""
+    return seed if isinstance(seed, str) else int(seed)
 
 
 def _seed_list(seeds) -> str:
-    return ", ".join(str(int(s)) for s in seeds)
+    return ", ".join(str(_pair_key(s)) for s in seeds)
 
 
 def analyse(
@@ -160,6 +178,7 @@ def analyse(
     preset: str | None = None,
     preset_source: str = "",
     show_power: bool = False,
+    layout: Layout | None = None,
 ) -> Report:
     """Group runs into cells, pair each cell with its reference(s) by seed, test, correct, mark.
 
@@ -171,26 +190,33 @@ def analyse(
         raise UserError(f"--alpha {alpha}: must be between 0 and 1 (e.g. 0.05)")
     if alternative not in stats.ALTERNATIVES:
         raise UserError(f"--alternative {alternative!r}: allowed: {', '.join(stats.ALTERNATIVES)}")
+    layout = layout or Layout()
     specs = list(comparisons) if comparisons is not None else [AGAINST_BASE]
-    row_keys = list(dict.fromkeys([*ROW_KEYS, *(k for spec in specs for k in spec.keys())]))
+    if layout.foreign:  # another tool's CSV: its cell columns are the rows, in the CSV's order
+        row_keys = list(layout.cells)
+    else:
+        row_keys = list(dict.fromkeys([*ROW_KEYS, *(k for spec in specs for k in spec.keys())]))
+    place = list(layout.place)
     cfg_cols, blk_cols = config_columns(runs), block_columns(runs, row_keys)
     varying = [col for col in blk_cols if runs[col].nunique() > 1]
     settings = {col: runs[col].iloc[0] for col in blk_cols if col not in varying}
     records, warnings = [], []
-    for _, block in runs.groupby(blk_cols, sort=False, dropna=False):
+    blocks = runs.groupby(blk_cols, sort=False, dropna=False) if blk_cols else [((), runs)]
+    for _, block in blocks:
         expected = set(block["seed"])
-        for _, group in block.groupby(row_keys + ["lr"], sort=False, dropna=False):
+        for _, group in block.groupby(row_keys + place, sort=False, dropna=False):
             first = group.iloc[0]
             values = {col: first[col] for col in cfg_cols}
-            label = _cell_name(first, row_keys)
-            name = f"{_block_title(values, varying)} {label} lr={first['lr']:g}"
-            accs, notes = _cell_seeds(name, group, expected)
+            label = _cell_name(first, row_keys, layout)
+            title = layout.metric if layout.foreign else _block_title(values, varying)
+            name = label if layout.foreign else f"{title} {label} lr={first['lr']:g}"
+            accs, notes = _cell_seeds(name, group, expected, layout)
             warnings += notes
             mean, std = stats.mean_std(list(accs.values()))
             records.append(
                 {
                     **values,
-                    "block": _block_title(values, varying),
+                    "block": title,
                     "cell": name,
                     "label": label,
                     "n": len(accs),
@@ -200,8 +226,9 @@ def analyse(
                     "run_dirs": _run_dirs(group),
                 }
             )
-    cells = _sorted_cells(pd.DataFrame(records), row_keys)
-    cells["best_in_column"] = _column_best(cells)
+    cells = pd.DataFrame(records)
+    cells = cells if layout.foreign else _sorted_cells(cells, row_keys)
+    cells["best_in_column"] = _column_best(cells, place)
     if paper:
         cells = add_paper(cells, paper)
         if cells["paper_mean"].isna().all():
@@ -212,7 +239,7 @@ def analyse(
     compared = []
     for i, spec in enumerate(specs):
         strict_here = strict and i == 0 and spec.is_base
-        rows = compare(cells, spec, row_keys, alternative, warnings, strict=strict_here)
+        rows = compare(cells, spec, row_keys, alternative, warnings, strict_here, place, layout.unit)
         if paper and len(rows):  # the paper's difference of the same two cells
             paper_mean = cells["paper_mean"]
             rows["paper_ref_mean"] = paper_mean.loc[rows["ref_index"]].to_numpy()
@@ -232,6 +259,7 @@ def analyse(
         preset,
         preset_source,
         show_power,
+        layout,
     )
     report.cells = _with_primary(cells, report.primary)
     return report
@@ -351,7 +379,9 @@ def _sorted_cells(cells: pd.DataFrame, row_keys: list[str]) -> pd.DataFrame:
     return cells.iloc[order].reset_index(drop=True)
 
 
-def _cell_name(cell, row_keys=ROW_KEYS) -> str:
+def _cell_name(cell, row_keys=ROW_KEYS, layout: Layout | None = None) -> str:
+    if layout is not None and layout.foreign:
+        return " ".join(f"{key}={fmt_value(cell[key])}" for key in row_keys)
     extras = "".join(f" {key}={fmt_value(cell[key])}" for key in row_keys[len(ROW_KEYS) :])
     if cell["bn"] == BASE:
         return "BASE" + extras
@@ -365,10 +395,10 @@ def _run_dirs(group: pd.DataFrame) -> list[str]:
     return [str(d) for d in done["run_dir"].dropna()]
 
 
-def _column_best(cells: pd.DataFrame) -> pd.Series:
+def _column_best(cells: pd.DataFrame, place=("lr",)) -> pd.Series:
     """True for the highest mean of each column (block, lr) at the shown precision; ties all win."""
     shown = cells["mean"].round(2)
-    best = shown.groupby([cells["block"], cells["lr"]]).transform("max")
+    best = shown.groupby([cells[key] for key in ("block", *place)]).transform("max")
     return (shown == best) & shown.notna()
 
 
@@ -429,17 +459,30 @@ def stats_table(report: Report) -> pd.DataFrame:
         part["against"], part["alternative"] = compared.spec.label, compared.alternative
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
-    return table[cfg + [col for col in STATS_COLUMNS if col in table.columns]]
+    table = table[cfg + [col for col in STATS_COLUMNS if col in table.columns]]
+    if report.layout.foreign:  # one block, named after the metric; the pairs by the user's name
+        table = table.drop(columns="block").rename(columns={"seeds": report.layout.pair})
+    return table
 
 
 def choose_comparisons(
-    runs: pd.DataFrame, against=(), pairwise=None, preset: str | None = None
+    runs: pd.DataFrame, against=(), pairwise=None, preset: str | None = None, layout: Layout | None = None
 ) -> tuple[list[Comparison] | None, str | None, str]:
     """(comparisons, preset, how it was found): the user's --against / --pairwise, else the
     preset's defaults (--preset, or detected from the CSV's cells), else None (each cell against
-    BASE). `against`: KEY=VALUE dicts; `pairwise`: None, or the keys to compare across."""
+    BASE). `against`: KEY=VALUE dicts; `pairwise`: None, or the keys to compare across.
+    Another tool's CSV (`layout.foreign`) has no preset: by default its cells are compared pairwise."""
     from bninit.presets import check_preset
 
+    if layout is not None and layout.foreign:
+        if preset is not None:
+            raise UserError(f"--preset {preset}: only for a CSV `bninit collect` wrote")
+        specs = [Comparison(against=dict(where)) for where in against]
+        if pairwise is not None or not against:
+            specs.append(Comparison(against=None, across=tuple(pairwise or ())))
+        for spec in specs:
+            check_comparison(runs, spec, list(layout.cells), fixed=())
+        return specs, None, ""
     if preset is not None:
         check_preset(preset)
     found, how = (preset, "given") if preset else (detect_preset(runs), "detected")

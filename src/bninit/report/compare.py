@@ -37,10 +37,13 @@ def select(cells: pd.DataFrame, where: dict) -> pd.Series:
     return mask
 
 
-def check_comparison(runs: pd.DataFrame, spec: Comparison, config_cols: list[str]) -> None:
-    """A one-line UserError for a KEY that is no config column, or a VALUE that matches no run."""
+def check_comparison(
+    runs: pd.DataFrame, spec: Comparison, config_cols: list[str], fixed=NOT_COMPARED_ACROSS
+) -> None:
+    """A one-line UserError for a KEY that is no config column (or one of `fixed`, the columns a
+    comparison stays inside), or a VALUE that matches no run."""
     flag = "--pairwise" if spec.pairwise else "--against"
-    allowed = [col for col in config_cols if col not in NOT_COMPARED_ACROSS]
+    allowed = [col for col in config_cols if col not in fixed]
     for key in [*(spec.against or {}), *spec.cells, *spec.across]:
         if key not in allowed:
             raise UserError(f"{flag}: unknown key {key!r}; allowed: {', '.join(allowed)}")
@@ -59,16 +62,22 @@ def compare(
     alternative: str,
     warnings: list[str],
     strict: bool = False,
+    place=("lr",),
+    unit: str = "seed",
 ) -> pd.DataFrame:
     """One row per compared pair (cell_index, ref_index: rows of `cells`), in `cells`' order.
 
     A block/lr without a reference cell is skipped with a warning (`strict`: a UserError, the
-    default report's rule when no comparison was asked for).
+    default report's rule when no comparison was asked for). `place`: the keys a comparison stays
+    inside besides the block (lr; none for another tool's CSV); `unit`: what a seed is called in
+    the warnings.
     """
     alternative = spec.alternative or alternative
     rest = [key for key in row_keys if key not in (spec.against or {})]
     pairs, orphans, unmatched = [], [], []
-    for (block, lr), group in cells.groupby(["block", "lr"], sort=False):
+    for (block, *at), group in cells.groupby(["block", *place], sort=False):
+        at_text = " ".join(f"{key}={fmt_value(value)}" for key, value in zip(place, at, strict=True))
+        where_text = f"{block} {at_text}".strip()
         chosen = group[select(group, spec.cells)]
         if spec.pairwise:
             both_ways = alternative != "two-sided"  # one-sided: a > b and b > a are two tests
@@ -80,14 +89,14 @@ def compare(
         if subjects.empty:
             continue
         if refs.empty:
-            orphans.append(f"{block} lr={lr:g}")
+            orphans.append(where_text)
             continue
         for i, subject in subjects.iterrows():
             agree = refs if len(refs) == 1 else refs[select(refs, {k: subject[k] for k in rest})]
             if len(agree) == 1:
                 pairs.append((i, agree.index[0]))
             else:
-                unmatched.append(subject["label"] + f" lr={lr:g}")
+                unmatched.append(f"{subject['label']} {at_text}".strip())
     if orphans:
         where = "; ".join(orphans)
         if strict:
@@ -103,13 +112,20 @@ def compare(
             f"{'; '.join(unmatched)}; not compared"
         )
     rows = [
-        paired(cells.loc[i], cells.loc[j], alternative, warnings, spec.equivalence) for i, j in sorted(pairs)
+        paired(cells.loc[i], cells.loc[j], alternative, warnings, spec.equivalence, place, unit)
+        for i, j in sorted(pairs)
     ]
     return pd.DataFrame(rows, columns=None if rows else ["cell_index", "ref_index", "p"])
 
 
 def paired(
-    cell: pd.Series, ref: pd.Series, alternative: str, warnings: list[str], margin: float | None = None
+    cell: pd.Series,
+    ref: pd.Series,
+    alternative: str,
+    warnings: list[str],
+    margin: float | None = None,
+    place=("lr",),
+    unit: str = "seed",
 ) -> dict:
     """`cell` against `ref` on the seeds both finished (x = cell, y = reference); with a `margin`,
     also the paired TOST p of |difference| < margin (`tost_p`, and `margin`)."""
@@ -118,13 +134,13 @@ def paired(
     unpaired = sorted(set(ours) - set(theirs))
     if unpaired:
         warnings.append(
-            f"{cell['cell']}: seed(s) {', '.join(map(str, unpaired))} have no "
-            f"{ref['label']} run with the same seed; not paired"
+            f"{cell['cell']}: {unit}(s) {', '.join(map(str, unpaired))} have no "
+            f"{ref['label']} run with the same {unit}; not paired"
         )
     result = stats.compare_paired([ours[s] for s in seeds], [theirs[s] for s in seeds], alternative)
     if not result.testable:
         warnings.append(
-            f"{cell['cell']}: {len(seeds)} seed(s) paired with {ref['label']}; no test (needs at least 2)"
+            f"{cell['cell']}: {len(seeds)} {unit}(s) paired with {ref['label']}; no test (needs at least 2)"
         )
     diffs = [ours[s] - theirs[s] for s in seeds]
     equivalence = {} if margin is None else {"margin": margin, "tost_p": power.tost(diffs, margin)[0]}
@@ -132,7 +148,7 @@ def paired(
         "cell_index": cell.name,
         "ref_index": ref.name,
         "block": cell["block"],
-        "lr": cell["lr"],
+        **{key: cell[key] for key in place},
         "cell": cell["cell"],
         "reference": ref["cell"],
         "ref_label": ref["label"],

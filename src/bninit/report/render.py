@@ -114,29 +114,38 @@ def caption(report: Report, n_comparisons: int, latex: bool = False) -> str:
         if k not in ("dataset", "arch")
     )
     extra = "".join(f", {key}" for key in report.extra_keys)
-    text = (
-        f"Test accuracy (%) at the best-validation epoch, mean ± std over n = {seeds} seeds "
-        f"(n in parentheses; std: the sample std, ddof=1, as the paper does not say which it "
-        f"reports); rows: method and BN-scale init γ (c: BN-scale lr divisor){extra}, columns: "
-        f"learning rate. "
-    )
+    layout, unit = report.layout, report.layout.unit
+    if layout.foreign:
+        text = (
+            f"{layout.metric}: mean ± std over n = {seeds} {unit} values (n in parentheses; std: the "
+            f"sample std, ddof=1); rows: the cells ({', '.join(layout.cells)}). "
+        )
+        same, pairs = "", f"pairs = rows with the same {unit}"
+    else:
+        text = (
+            f"Test accuracy (%) at the best-validation epoch, mean ± std over n = {seeds} seeds "
+            f"(n in parentheses; std: the sample std, ddof=1, as the paper does not say which it "
+            f"reports); rows: method and BN-scale init γ (c: BN-scale lr divisor){extra}, columns: "
+            f"learning rate. "
+        )
+        same, pairs = " of the same learning rate", "pairs = runs with the same seed"
     if primary is None:
         text += "No bold: this report compares cells pairwise only (below). "
     elif primary.alternative == "greater":
         text += (
-            f"BOLD: better than {ref} of the same learning rate by a one-sided paired t-test "
-            f"(H1: cell > {ref}; pairs = runs with the same seed) at α = {report.alpha:g}"
+            f"BOLD: better than {ref}{same} by a one-sided paired t-test "
+            f"(H1: cell > {ref}; {pairs}) at α = {report.alpha:g}"
             f"{correction}. "
         )
     else:
         text += (
-            f"BOLD: better than {ref} of the same learning rate by a two-sided paired t-test "
-            f"(H1: cell ≠ {ref}, bold where the cell's mean is the higher; pairs = runs with the "
-            f"same seed) at α = {report.alpha:g}{correction}. "
+            f"BOLD: better than {ref}{same} by a two-sided paired t-test "
+            f"(H1: cell ≠ {ref}, bold where the cell's mean is the higher; {pairs}) "
+            f"at α = {report.alpha:g}{correction}. "
         )
     text += "UNDER: highest mean of the column."
     if primary is not None:
-        text += f" † no test (fewer than 2 seeds paired with {ref})."
+        text += f" † no test (fewer than 2 {unit}s paired with {ref})."
     if report.paper:
         text += (
             f" paper: Table {report.paper} of Davis & Frank (2022), mean ± std over 15 seeds; "
@@ -166,11 +175,33 @@ def _cell_text(cell, bold: str, under: str) -> str:
     return f"{text} ({cell['n']}){mark}"
 
 
-def _row_head(report: Report, bn, gamma, c, *extras) -> list[str]:
+def _row_head(report: Report, *key) -> list[str]:
+    if report.layout.foreign:
+        return list(map(_key_text, key))
+    bn, gamma, c, *extras = key
     return [method_label({"bn": bn}), f"{gamma:g}", f"{c:g}", *map(_key_text, extras)]
 
 
+def _key_head(report: Report) -> list[str]:
+    """The headers of a row's keys: the user's cell columns, or method, γ, c (and extra keys)."""
+    if report.layout.foreign:
+        return list(report.layout.cells)
+    return ["method", "γ", "c", *report.extra_keys]
+
+
+def _foreign_block(report: Report, cells: pd.DataFrame, bold: str, under: str) -> tuple[list, list]:
+    """(head, rows) of another tool's table: a row per cell, its keys, then the metric."""
+    rows = [
+        [*_row_head(report, *(cell[k] for k in report.row_keys)), _cell_text(cell, bold, under)]
+        for _, cell in cells.iterrows()
+    ]
+    return [*report.layout.cells, report.layout.metric], rows
+
+
 def markdown_block(report: Report, cells: pd.DataFrame) -> list[str]:
+    if report.layout.foreign:
+        head, rows = _foreign_block(report, cells, "**{}**", "<ins>{}</ins>")
+        return _markdown_table(head, rows, "l" * len(report.row_keys) + "r")
     lrs = _lrs(cells)
     head = ["method", "γ", "c", *report.extra_keys]
     keys = len(head)
@@ -212,13 +243,10 @@ def against_table(
     """(intro, head, rows, column alignment) of one block's pairs of a comparison with a reference."""
     show_ref = not compared.spec.is_base
     ref, short = reference_name(compared), "BASE" if compared.spec.is_base else "reference"
-    sided = _sided(compared.alternative)
+    sided, unit, place = _sided(compared.alternative), report.layout.unit, report.layout.place
     head = [
-        "method",
-        "γ",
-        "c",
-        *report.extra_keys,
-        "lr",
+        *_key_head(report),
+        *place,
         *(["vs"] if show_ref else []),
         "pairs",
         "Δ mean [95% CI]",
@@ -237,7 +265,7 @@ def against_table(
         head += [f"TOST p (±{margin:g})", "equivalence"]
     if report.power:
         head += ["MDE (80%)", "power vs obs. Δ"]
-    align = "l" * (len(report.row_keys) + 1 + show_ref) + "r" * 8 + "ll" + "r" * bool(report.paper)
+    align = "l" * (len(report.row_keys) + len(place) + show_ref) + "r" * 8 + "ll" + "r" * bool(report.paper)
     align += "rl" * (margin is not None) + "rr" * report.power
     body = []
     for _, pair in rows.iterrows():
@@ -250,7 +278,7 @@ def against_table(
         )
         line = [
             *_row_head(report, *(cell[k] for k in report.row_keys)),
-            f"{cell['lr']:g}",
+            *(f"{cell[key]:g}" for key in place),
             *([pair["ref_label"]] if show_ref else []),
             str(int(pair["n_pairs"])),
             ci,
@@ -273,7 +301,7 @@ def against_table(
     chosen = " ".join(f"{k}={v}" for k, v in compared.spec.cells.items())
     intro = (
         f"Paired comparison{f' of the cells with {chosen}' if chosen else ''} with {ref} "
-        f"(Δ = cell - {short} per seed; p: {sided} paired t; d_z = mean Δ / std Δ; wins: seeds "
+        f"(Δ = cell - {short} per {unit}; p: {sided} paired t; d_z = mean Δ / std Δ; wins: {unit}s "
         f"where the cell beat {ref}; Wilcoxon: {sided} signed-rank p and how scipy computed "
         f"it: exact, permutation or normal approx."
     )
@@ -291,17 +319,24 @@ def against_table(
         )
     intro += "):"
     labels = {
-        i: report.cells.loc[pair["cell_index"], "label"].replace("gamma=", "γ=") + f" lr {pair['lr']:g}"
+        i: " ".join(
+            [
+                report.cells.loc[pair["cell_index"], "label"].replace("gamma=", "γ="),
+                *(f"lr {pair[k]:g}" for k in place),
+            ]
+        )
         for i, pair in rows.iterrows()
     }
     return esc(intro), [esc(h) for h in head], body, align, esc(power_note(report, rows, labels))
 
 
-def _short_labels(cells: pd.DataFrame, keys: list[str]) -> list[str]:
+def _short_labels(cells: pd.DataFrame, keys: list[str], foreign: bool = False) -> list[str]:
     """Cell names from the row keys that differ among `cells` (e.g. input_norm=fixed)."""
-    varying = [k for k in keys if cells[k].nunique() > 1] or ["bn"]
+    varying = [k for k in keys if cells[k].nunique() > 1] or (keys if foreign else ["bn"])
     return [
-        " ".join(method_label(cell) if k == "bn" else f"{k}={_key_text(cell[k])}" for k in varying)
+        " ".join(
+            method_label(cell) if k == "bn" and not foreign else f"{k}={_key_text(cell[k])}" for k in varying
+        )
         for _, cell in cells.iterrows()
     ]
 
@@ -312,7 +347,7 @@ def pairwise_matrix(
     """(intro, head, rows, alignment) of one block and lr's pairwise comparison: entry (row, column)
     = mean paired difference row - column and its p (H1: row > column when one-sided)."""
     members = sorted(set(rows["cell_index"]) | set(rows["ref_index"]))
-    labels = _short_labels(report.cells.loc[members], report.row_keys)
+    labels = _short_labels(report.cells.loc[members], report.row_keys, report.layout.foreign)
     margin = compared.spec.equivalence
     found = {}
     for _, pair in rows.iterrows():
@@ -337,9 +372,10 @@ def pairwise_matrix(
     methods = rows["wilcoxon_method"].value_counts()
     sided = _sided(compared.alternative)
     h1 = "row > column" if compared.alternative == "greater" else "row ≠ column"
+    where = "".join(f", lr {rows[key].iloc[0]:g}" for key in report.layout.place)
     intro = (
-        f"Pairwise comparison, lr {rows['lr'].iloc[0]:g} (entry: Δ = row - column, the mean "
-        f"difference over paired seeds, and the {sided} paired-t p{' (Holm)' if report.holm else ''}"
+        f"Pairwise comparison{where} (entry: Δ = row - column, the mean difference over paired "
+        f"{report.layout.unit}s, and the {sided} paired-t p{' (Holm)' if report.holm else ''}"
         f", H1: {h1}; bold: p <= {report.alpha:g}; the {sided} Wilcoxon signed-rank p of each pair "
         f"is in stats.csv, computed here by: "
         + ", ".join(f"{method} ({count} pairs)" for method, count in methods.items())
@@ -367,6 +403,9 @@ def comparison_tables(report: Report, title: str, esc=_plain, bold=_markdown_bol
         if not compared.spec.pairwise:
             tables.append(against_table(report, compared, rows, esc))
             continue
+        if report.layout.foreign:  # one matrix: no learning rates
+            tables.append(pairwise_matrix(report, compared, rows, esc, bold))
+            continue
         for lr in sorted(rows["lr"].unique(), reverse=True):
             tables.append(pairwise_matrix(report, compared, rows[rows["lr"] == lr], esc, bold))
     return tables
@@ -392,7 +431,8 @@ def render_markdown(report: Report) -> str:
         else "its " + ("BASE" if primary.spec.is_base else "reference")
     )
     lines += [f"- {w}" for w in report.warnings] or [
-        f"- none: every cell has the same finished seeds as {ref}; no failed, missing or duplicated runs."
+        f"- none: every cell has the same finished {report.layout.unit}s as {ref}; no failed, missing or "
+        "duplicated runs."
     ]
     return "\n".join(lines) + "\n"
 
@@ -436,6 +476,11 @@ def _tex_table(
 
 
 def latex_block(report: Report, title: str, cells: pd.DataFrame, caption_text: str) -> list[str]:
+    if report.layout.foreign:
+        head, rows = _foreign_block(report, cells, "\\textbf{{{}}}", "\\underline{{{}}}")
+        rows = [[*map(tex_escape, row[:-1]), _tex_cell(row[-1])] for row in rows]
+        spec = "l" * len(report.row_keys) + "r"
+        return _tex_table(f"{tex_escape(title)}. {caption_text}", spec, [*map(tex_escape, head)], rows)
     lrs = _lrs(cells)
     head = ["Method", "$\\gamma$", "$c$", *map(tex_escape, report.extra_keys)]
     keys = len(head)
@@ -447,12 +492,16 @@ def latex_block(report: Report, title: str, cells: pd.DataFrame, caption_text: s
         for lr in lrs:
             cell = by_lr.get(lr)
             text = "--" if cell is None else _cell_text(cell, "\\textbf{{{}}}", "\\underline{{{}}}")
-            row.append(text.replace("±", "$\\pm$").replace("†", "$^\\dagger$"))
+            row.append(_tex_cell(text))
             if report.paper:
                 row += [t.replace("±", "$\\pm$") for t in _paper_text(cell, "±")]
         rows.append(row)
     spec = "lrr" + "l" * (keys - 3) + "r" * (len(head) - keys)
     return _tex_table(f"{tex_escape(title)}. {caption_text}", spec, head, rows)
+
+
+def _tex_cell(text: str) -> str:
+    return text.replace("±", "$\\pm$").replace("†", "$^\\dagger$")
 
 
 def render_latex(report: Report) -> str:

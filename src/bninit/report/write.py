@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bninit.atomic import write_text
 from bninit.errors import UserError
-from bninit.report.analysis import FORMATS, Report, analyse, choose_comparisons, read_runs, stats_table
+from bninit.report.analysis import FORMATS, Report, analyse, choose_comparisons, read_study, stats_table
 from bninit.report.defaults import AGAINST_BASE
 from bninit.report.paper import PAPER_TABLES
 from bninit.report.plots import write_plots
@@ -39,6 +39,9 @@ def write_report(
     preset: str | None = None,
     equivalence: float | None = None,
     show_power: bool = False,
+    metric: str | None = None,
+    pair_by: str | None = None,
+    cells=None,
 ) -> ReportPaths:
     """Analyse `csv_path` and write report.md / report.tex / stats.csv / plots/*.png into `out_dir`
     (default: the CSV's path without its suffix, e.g. results/table1a/).
@@ -47,13 +50,19 @@ def write_report(
     (e.g. ["input_norm"]); `alternative`: "greater" or "two-sided" (None: greater, or the preset's
     own); `preset`: its default comparisons (default: the preset detected from the CSV's cells);
     `equivalence`: a margin (accuracy points) for a TOST of every comparison (None: the preset's
-    own, if any); `show_power`: the power columns and notes in the tables."""
+    own, if any); `show_power`: the power columns and notes in the tables.
+
+    `metric`, `pair_by`, `cells` (column names): read a CSV of any tool, comparing `metric` between
+    the cells that `cells` define, paired by `pair_by` (defaults: bninit's test_acc_at_best_val,
+    seed, and every other column); its report has no plots."""
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: allowed: {', '.join(FORMATS)}")
     if paper is not None and paper not in PAPER_TABLES:
         raise UserError(f"--paper {paper!r}: unknown table; known: {', '.join(PAPER_TABLES)}")
-    runs = read_runs(csv_path)
-    specs, found, how = choose_comparisons(runs, against, pairwise, preset)
+    runs, layout = read_study(csv_path, metric, pair_by, cells)
+    if paper is not None and layout.foreign:
+        raise UserError(f"--paper {paper}: only for a CSV `bninit collect` wrote")
+    specs, found, how = choose_comparisons(runs, against, pairwise, preset, layout)
     if equivalence is not None and not equivalence > 0:
         raise UserError(f"--equivalence {equivalence:g}: the margin must be > 0 (accuracy points, e.g. 0.5)")
     if alternative is not None and specs is not None:  # the user's choice wins over a preset's
@@ -72,6 +81,7 @@ def write_report(
         preset=found,
         preset_source=how,
         show_power=show_power,
+        layout=layout,
     )
     out = Path(out_dir) if out_dir is not None else Path(csv_path).with_suffix("")
     out.mkdir(parents=True, exist_ok=True)
@@ -84,6 +94,6 @@ def write_report(
     latex = save("report.tex", render_latex(report)) if fmt in ("latex", "all") else None
     stats_csv = save("stats.csv", stats_table(report).to_csv(index=False))
     figures = []
-    if plots:
+    if plots and not layout.foreign:  # the figures are drawn over bninit's gamma and lr
         figures = write_plots(report, out / "plots")
     return ReportPaths(out, markdown, latex, stats_csv, figures, report)
