@@ -29,7 +29,7 @@ from bninit.config import RunConfig, validate
 from bninit.errors import UserError, first_line
 from bninit.presets import expand_cells
 from bninit.store.collect import run_row, run_status
-from bninit.store.rundir import RUNS_LIST, run_dir
+from bninit.store.rundir import RUNS_LIST, check_dir, run_dir
 from bninit.sweep.compose import to_run_config
 from bninit.sweep.plan import cell_key, job_overrides, seed_list
 from bninit.sweep.status import format_table, status_table
@@ -151,6 +151,8 @@ class CellSweeper(BasicSweeper):
             )
         for runs_dir in {c.runs_dir for c in configs} if not self.dry_run else ():
             check_writable(Path(runs_dir))
+        for data_dir in {c.data_dir for c in configs}:
+            check_dir(data_dir, "data_dir")
         return jobs, configs
 
     def _compose(self, job: list[str]) -> RunConfig:
