@@ -5,7 +5,6 @@ training moves the file aside (kept) and runs the seed again from the start."""
 import json
 
 import pytest
-from test_report_analysis import cell_rows, run_row, write_csv
 
 from bninit.cli.main import main
 from bninit.report.write import write_report
@@ -14,6 +13,7 @@ from bninit.store.collect import collect_dir
 from bninit.store.lock import LOCK
 from bninit.store.rundir import CHECKPOINT, CONFIG, ERROR, RESULT, run_dir
 from bninit.sweep.task import write_error
+from test_report_analysis import cell_rows, run_row, write_csv
 
 NUMBERS = ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc")
 
