@@ -31,6 +31,7 @@ from bninit.presets import expand_cells
 from bninit.store.collect import run_row, run_status
 from bninit.store.rundir import RUNS_LIST, check_dir, run_dir
 from bninit.sweep.compose import to_run_config
+from bninit.sweep.console import SweepConsole
 from bninit.sweep.plan import cell_key, job_overrides, seed_list
 from bninit.sweep.status import format_table, status_table
 
@@ -75,8 +76,12 @@ class CellSweeper(BasicSweeper):
             print(format_table(status_table(plan_frame(configs))))
             return []
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
-        write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
-        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        try:
+            write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
+            OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        except OSError as err:
+            print(f"bninit: error: cannot write {sweep_dir}: {err.strerror}", file=sys.stderr)
+            sys.exit(2)
         queued = self._queued(sweep_dir, jobs)
         todo = [
             job
@@ -94,10 +99,20 @@ class CellSweeper(BasicSweeper):
             )
         size = self.max_batch_size or len(todo) or 1
         returns, failed, start = [], 0, time.perf_counter()
-        for first in range(0, len(todo), size):
-            results = self.launcher.launch(todo[first : first + size], initial_job_idx=first)
-            failed += sum(r.status == JobStatus.FAILED for r in results)
-            returns.append(results)
+        by_job = {tuple(job): run_dir(c) for job, c in zip(jobs, configs, strict=True)}
+        with SweepConsole(self.name, [by_job[tuple(job)] for job in todo]):
+            for first in range(0, len(todo), size):
+                try:
+                    results = self.launcher.launch(todo[first : first + size], initial_job_idx=first)
+                except Exception as err:  # e.g. a joblib worker killed: the runs resume next time
+                    print(
+                        f"bninit: error: the launcher stopped ({type(err).__name__}: {first_line(err)}); "
+                        "run the same command again to resume",
+                        file=sys.stderr,
+                    )
+                    sys.exit(1)
+                failed += sum(r.status == JobStatus.FAILED for r in results)
+                returns.append(results)
         if queued:
             from bninit.sweep.slurm import wait_for
 
