@@ -9,6 +9,7 @@ import time
 
 import pandas as pd
 import pytest
+
 from conftest import BNINIT
 
 ARGS = (
