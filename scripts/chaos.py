@@ -59,7 +59,10 @@ def chaos(opts, runs_dir: Path, rng: random.Random) -> dict:
         victim = None
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
-        workers = workers_of(proc.pid) if proc.poll() is None else []
+        workers = []
+        while proc.poll() is None and not workers:  # the workers start after the sweep has planned
+            workers = workers_of(proc.pid)
+            time.sleep(0.1)
         if workers:
             victim = rng.choice(workers)
             os.kill(victim, signal.SIGKILL)
