@@ -56,11 +56,14 @@ def chaos(opts, runs_dir: Path, rng: random.Random) -> dict:
         )  # fmt: skip
         restarts += 1
         deadline = time.monotonic() + rng.uniform(opts.min_wait, opts.max_wait)
-        victim = None
+        victim, workers = None, []
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
-        workers = []
-        while proc.poll() is None and not workers:  # the workers start after the sweep has planned
+        after = time.time()  # then the next checkpoint, and a moment into the following epoch
+        while proc.poll() is None and not _checkpointed(runs_dir, after):
+            time.sleep(0.1)
+        time.sleep(rng.uniform(0.0, 1.0))
+        while proc.poll() is None and not workers:
             workers = workers_of(proc.pid)
             time.sleep(0.1)
         if workers:
@@ -80,6 +83,11 @@ def chaos(opts, runs_dir: Path, rng: random.Random) -> dict:
     if final.returncode != 0:
         raise SystemExit(f"chaos: the last sweep failed:\n{final.stderr}")
     return {"kills": kills, "sweeps_started": restarts + 1}
+
+
+def _checkpointed(runs_dir: Path, since: float) -> bool:
+    """Whether a run of this sweep has written a checkpoint since `since`."""
+    return any(p.stat().st_mtime > since for p in runs_dir.rglob("checkpoint.pt") if p.exists())
 
 
 def results(runs_dir: Path) -> dict:
