@@ -108,3 +108,37 @@ def test_a_damaged_lock_goes_stale_with_age_and_is_taken_over(tmp_path):
     assert me["pid"] == os.getpid() and read_lock(run)["pid"] == os.getpid()
     release(run, me)
     assert read_lock(run) is None
+
+
+def _race(directory, barrier, rounds, wins):
+    """One racer: every round, wait for the others, then try to take the round's stale lock."""
+    for r in range(rounds):
+        barrier.wait()
+        try:
+            acquire(directory / str(r))
+            wins.put((r, os.getpid()))
+        except LockHeld:
+            pass
+        barrier.wait()
+
+
+def test_eight_processes_racing_for_a_stale_lock_one_wins_every_round(tmp_path):
+    import multiprocessing
+
+    rounds, racers = 40, 8
+    dead = dead_pid()
+    for r in range(rounds):
+        write_lock(tmp_path / str(r), pid=dead)  # every round starts from a dead owner's lock
+    ctx = multiprocessing.get_context("fork")
+    barrier, wins = ctx.Barrier(racers), ctx.Queue()
+    procs = [ctx.Process(target=_race, args=(tmp_path, barrier, rounds, wins)) for _ in range(racers)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(timeout=120)
+        assert proc.exitcode == 0
+    won = [wins.get(timeout=5) for _ in range(wins.qsize())]
+    per_round = {r: [pid for rr, pid in won if rr == r] for r in range(rounds)}
+    assert all(len(pids) == 1 for pids in per_round.values()), per_round
+    for r, (pid,) in per_round.items():
+        assert read_lock(tmp_path / str(r))["pid"] == pid  # the winner's lock is the one on disk

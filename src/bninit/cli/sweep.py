@@ -6,6 +6,8 @@ launches. Afterwards the exit code says whether every run of the sweep finished.
 """
 
 import argparse
+import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -39,15 +41,27 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     # Hydra finds plugins by scanning the hydra_plugins namespace, which an editable install's
     # import hook hides from the scan: register ours through Hydra's public API instead.
     Plugins.instance().register(CellSweeper)
+    again = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])  # what the user typed
+    received = []
+
+    def on_term(signum, frame):  # SIGTERM stops a sweep like Ctrl-C does
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
     try:
         call_hydra_main(command, ["-m", *extra, *overrides])
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this line
         print(
-            "bninit: interrupted; run the same command again to resume (finished runs are "
-            "kept, interrupted ones continue from their last epoch)",
+            f"bninit: interrupted; to resume, run the same command again: {again} (finished runs "
+            "are kept, interrupted ones continue from their last checkpoint)",
             file=sys.stderr,
+            flush=True,
         )
-        return 130
+        return 128 + (received[0] if received else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return _outcome(overrides, extra)
 
 

@@ -1,8 +1,11 @@
 """One run of the protocol: train, pick the best-validation epoch, report its test accuracy.
-Resumable: a checkpoint after every epoch, result.json when finished."""
+Resumable: a checkpoint after every epoch, result.json when finished; every line it prints also
+goes to the run's train.log. A damaged checkpoint or result is moved aside and the seed starts
+again from the start."""
 
 import dataclasses
 import platform
+import sys
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -12,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+import yaml
 from torch import nn
 
 import bninit
@@ -30,17 +34,20 @@ from bninit.run.fastpath import PLAIN, FastPath
 from bninit.run.host_memory import keep_freed_memory
 from bninit.run.threads import limit_threads
 from bninit.seeds import md5_seed, rng_state, seed_everything, set_rng_state
+from bninit.store.damage import Damaged, set_aside
 from bninit.store.rundir import (
     CHECKPOINT,
     CONFIG,
     RESULT,
     load_checkpoint,
+    read_record,
     read_result,
     run_dir,
     save_checkpoint,
     write_json,
     write_yaml,
 )
+from bninit.store.runlog import RunLog
 
 # Evaluation batch per device type: large batches pay on a GPU; on CPU 1024 measured 2x slower
 # than 128-256 (cache).
@@ -64,8 +71,15 @@ class RunState:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-def say(message: str) -> None:
-    print(message, flush=True)
+def set_damaged_aside(err: Damaged, log: RunLog, seed: int) -> None:
+    """Move the damaged file aside (kept, never deleted) and say so on stderr and in the log."""
+    aside = set_aside(err.path)
+    line = (
+        f"damaged: {err.path} cannot be read ({err.reason}); moved to {aside.name}, "
+        f"seed {seed} runs again from the start"
+    )
+    print(line, file=sys.stderr, flush=True)
+    log.write(line)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -146,16 +160,24 @@ def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: value.detach().clone() for name, value in model.state_dict().items()}
 
 
-def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
+def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) -> dict:
     """Train (or resume, or skip) the run `cfg` names; return its result record.
 
-    `stop_after_epoch` stops once that many epochs are checkpointed (an interruption, for tests):
-    the returned record then has status "interrupted".
+    Every line goes to the run's train.log, and with `echo` to stdout too (a sweep's runs keep
+    their epochs to their logs). `stop_after_epoch` stops once that many epochs are checkpointed
+    (an interruption, for tests): the returned record then has status "interrupted".
     """
     out = run_dir(cfg)
-    done = read_result(out)
+    log = RunLog(out, echo)
+    say = log.say
+    try:
+        done = read_result(out)
+    except Damaged as err:
+        set_damaged_aside(err, log, cfg.seed)
+        done = None
     if done is not None:
-        say(f"already done: {out} (test acc at best val {done['test_acc_at_best_val']:.2f}%)")
+        if echo:
+            print(f"already done: {out} (test acc at best val {done['test_acc_at_best_val']:.2f}%)")
         return done
 
     threads = limit_threads()  # the CPUs this run was given (SLURM job, affinity mask), never more
@@ -183,7 +205,18 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None) -> dict:
     def evaluate(x: torch.Tensor, y: torch.Tensor) -> float:
         return accuracy(forward, x, y, data.image_size, fast)
 
-    checkpoint = load_checkpoint(out)
+    try:
+        checkpoint = load_checkpoint(out)
+    except Damaged as err:
+        set_damaged_aside(err, log, cfg.seed)
+        checkpoint = None
+    if checkpoint is not None:
+        try:
+            read_record(out / CONFIG, parse=yaml.safe_load)
+        except Damaged as err:  # the checkpoint holds the run; only the config file is redone
+            aside = set_aside(err.path)
+            say(f"damaged: {err.path} cannot be read ({err.reason}); moved to {aside.name}, rewritten")
+            write_yaml(out / CONFIG, cfg.to_dict())
     if checkpoint is None:
         state = RunState()
         write_yaml(out / CONFIG, cfg.to_dict())

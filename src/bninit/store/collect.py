@@ -1,10 +1,10 @@
 """Gather run dirs into one table: a row per run, finished or not, with its status.
 
 Status of a run dir: `done` (result.json), `running` (a live lock), `failed` (error.json),
-`interrupted` (started, with a config or a checkpoint, but nobody runs it now).
+`interrupted` (started, with a config or a checkpoint, but nobody runs it now), `damaged` (one of
+those files cannot be read: one warning line names it, and the run is trained again).
 """
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,10 +16,11 @@ from bninit.atomic import write_text
 from bninit.config import PLACEMENT_KEYS, described
 from bninit.errors import UserError
 from bninit.seeds import md5_seed
-from bninit.store.lock import is_live, read_lock
-from bninit.store.rundir import CHECKPOINT, CONFIG, ERROR, RESULT
+from bninit.store.damage import Damaged, warn
+from bninit.store.lock import LOCK, is_live, read_lock
+from bninit.store.rundir import CHECKPOINT, CONFIG, ERROR, RESULT, load_checkpoint, read_record, read_result
 
-STATUSES = ("done", "running", "failed", "interrupted")
+STATUSES = ("done", "running", "failed", "interrupted", "damaged")
 RESULT_COLUMNS = (
     "seed",
     "md5_seed",
@@ -52,13 +53,24 @@ def find_run_dirs(root: Path) -> list[Path]:
 
 
 def run_status(directory: Path) -> str | None:
-    """done / running / failed / interrupted, or None for a dir with nothing of a run in it."""
-    directory = Path(directory)
+    """done / running / failed / interrupted / damaged, or None for a dir with nothing of a run."""
+    try:
+        return _status(Path(directory))
+    except Damaged:
+        return "damaged"
+
+
+def _status(directory: Path) -> str | None:
     if (directory / RESULT).exists():
+        read_result(directory)
         return "done"
-    if is_live(read_lock(directory)):
+    info = read_lock(directory)
+    if info is not None and info.get("damaged"):
+        raise Damaged(directory / LOCK, info["damaged"])
+    if is_live(info):
         return "running"
     if (directory / ERROR).exists():
+        read_record(directory / ERROR)
         return "failed"
     if (directory / CONFIG).exists() or (directory / CHECKPOINT).exists():
         return "interrupted"
@@ -67,25 +79,30 @@ def run_status(directory: Path) -> str | None:
 
 def read_progress(directory: Path) -> dict | None:
     """The best-so-far part of a checkpoint (no weights are read: the file is memory-mapped)."""
-    import torch
-
-    path = Path(directory) / CHECKPOINT
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except (FileNotFoundError, RuntimeError, EOFError):
+    state = load_checkpoint(directory, mmap=True)
+    if state is None:
         return None
     keys = ("epoch", "best_epoch", "best_val_acc", "test_acc_at_best_val", "elapsed", "history")
     return {k: state.get(k) for k in keys}
 
 
 def run_row(directory: Path) -> dict | None:
-    """The CSV row of one run dir, or None when the dir holds no run (yet)."""
+    """The CSV row of one run dir, or None when the dir holds no run (yet). A run with a file
+    that cannot be read is a `damaged` row, with one warning line naming the file."""
     directory = Path(directory)
-    status = run_status(directory)
+    try:
+        return _row(directory)
+    except Damaged as err:
+        warn(err)
+        return _damaged_row(directory)
+
+
+def _row(directory: Path) -> dict | None:
+    status = _status(directory)
     if status is None:
         return None
     if status == "done":
-        record = json.loads((directory / RESULT).read_text())
+        record = read_result(directory)
         config = record["config"]
         versions = record.get("versions", {})
         numbers = {
@@ -116,19 +133,52 @@ def run_row(directory: Path) -> dict | None:
             )
         else:
             numbers.update(epochs_done=0)
+    return _with_config(directory, config, {**numbers, "status": status})
+
+
+def _with_config(directory: Path, config: dict, numbers: dict) -> dict:
     row = {k: v for k, v in described(config).items() if k not in PLACEMENT_KEYS and k != "seed"}
     row["seed"] = config["seed"]
     row.update(numbers)
-    row.update(status=status, cell=directory.parent.name, run_dir=str(directory.resolve()))
+    row.update(cell=directory.parent.name, run_dir=str(directory.resolve()))
     return row
 
 
 def _unfinished_config(directory: Path) -> dict | None:
-    if (directory / CONFIG).exists():
-        return yaml.safe_load((directory / CONFIG).read_text())
-    if (directory / ERROR).exists():
-        return json.loads((directory / ERROR).read_text()).get("config")
-    return None
+    config = read_record(directory / CONFIG, parse=yaml.safe_load, needs=("seed",))
+    if config is None:
+        error = read_record(directory / ERROR, needs=("config",))
+        config = error and error["config"]
+    return config
+
+
+def _damaged_row(directory: Path) -> dict:
+    """A damaged run's row: its config from whichever file still reads, else from its path."""
+    config = None
+    for path, parse, key in (
+        (CONFIG, yaml.safe_load, None),
+        (ERROR, None, "config"),
+        (RESULT, None, "config"),
+    ):
+        try:
+            record = read_record(directory / path, **({"parse": parse} if parse else {}))
+        except Damaged:
+            continue
+        if record is not None:
+            config = record.get(key) if key else record
+        if isinstance(config, dict) and "seed" in config:
+            break
+        config = None
+    if config is None:  # runs_dir/<dataset>/<arch>/<cell>/seed=<n>
+        seed = directory.name.removeprefix("seed=")
+        config = {
+            "dataset": directory.parent.parent.parent.name,
+            "arch": directory.parent.parent.name,
+            "seed": int(seed) if seed.isdigit() else seed,
+        }
+    seed = config["seed"]
+    numbers = {"md5_seed": md5_seed(int(seed)) if str(seed).isdigit() else None, "epochs_done": 0}
+    return _with_config(directory, config, {**numbers, "status": "damaged"})
 
 
 def collect(run_dirs: Iterable[Path]) -> pd.DataFrame:

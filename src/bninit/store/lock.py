@@ -4,8 +4,13 @@ heartbeat, taken over when its owner is gone.
 A lock is stale (and is taken over) when its process is dead on this host, when its heartbeat is
 older than STALE_AFTER_S (a process on another host, or one that vanished), or when it belongs to
 this very SLURM job (a requeued job resumes its own run after preemption or timeout).
+
+Taking a lock, taking one over and releasing one happen under an exclusive flock on the run dir
+itself, so of several processes that find the same stale lock at the same moment exactly one wins:
+the others then find the winner's fresh lock.
 """
 
+import fcntl
 import json
 import os
 import platform
@@ -44,11 +49,15 @@ def read_lock(directory: Path) -> dict | None:
     except FileNotFoundError:
         return None
     try:
-        return {**json.loads(path.read_text()), "age_s": age}
+        record = json.loads(path.read_text())
+        if not isinstance(record, dict):
+            raise ValueError("not a lock record")
+        return {**record, "age_s": age}
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):  # damaged (e.g. empty after a crash): it goes stale with age
-        return {"pid": None, "host": None, "slurm_job": None, "age_s": age}
+    except (OSError, ValueError) as err:  # damaged (e.g. empty after a crash): goes stale with age
+        why = f"{type(err).__name__}: {err}".splitlines()[0]
+        return {"pid": None, "host": None, "slurm_job": None, "age_s": age, "damaged": why}
 
 
 def is_live(info: dict | None) -> bool:
@@ -82,6 +91,17 @@ def _is_stale(info: dict | None, me: dict) -> bool:
     return not is_live(info)
 
 
+@contextmanager
+def _guard(directory: Path):
+    """An exclusive flock on the run dir, held while a lock is judged, taken or released."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor drops the flock
+
+
 def acquire(directory: Path) -> dict:
     """Create the lock (atomically, with its content) or take over a stale one; LockHeld if live."""
     directory = Path(directory)
@@ -93,37 +113,27 @@ def acquire(directory: Path) -> dict:
             json.dump(me, handle)
             handle.flush()
             os.fsync(handle.fileno())
-        for _ in range(3):
+        with _guard(directory):
             try:
                 os.link(tmp, path)  # fails if a lock exists: creation and content in one step
                 return me
             except FileExistsError:
-                info = read_lock(directory)
-                if not _is_stale(info, me):
-                    raise LockHeld(
-                        f"{directory} is being run by pid {info.get('pid')} on {info.get('host')}"
-                    ) from None
-                _remove_stale(path)
-        raise LockHeld(f"{directory}: could not take over its lock")
+                pass
+            info = read_lock(directory)
+            if not _is_stale(info, me):
+                raise LockHeld(f"{directory} is being run by pid {info.get('pid')} on {info.get('host')}")
+            os.replace(tmp, path)  # the stale lock becomes ours in one step, never absent
+            return me
     finally:
         Path(tmp).unlink(missing_ok=True)
 
 
-def _remove_stale(path: Path) -> None:
-    """Move the stale lock aside (only one of several racing processes succeeds), then drop it."""
-    aside = path.with_name(f".{LOCK}.stale.{os.getpid()}")
-    try:
-        os.rename(path, aside)
-    except FileNotFoundError:
-        return
-    aside.unlink(missing_ok=True)
-
-
 def release(directory: Path, me: dict) -> None:
     """Remove the lock if it is still ours."""
-    info = read_lock(directory)
-    if info is not None and info.get("pid") == me["pid"] and info.get("host") == me["host"]:
-        (Path(directory) / LOCK).unlink(missing_ok=True)
+    with _guard(Path(directory)):
+        info = read_lock(directory)
+        if info is not None and info.get("pid") == me["pid"] and info.get("host") == me["host"]:
+            (Path(directory) / LOCK).unlink(missing_ok=True)
 
 
 @contextmanager

@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 
-COUNT_COLUMNS = ("done", "running", "failed", "pending")
+COUNT_COLUMNS = ("done", "running", "failed", "pending", "damaged")
 
 
 def seconds_per_epoch(frame: pd.DataFrame) -> pd.Series:
@@ -16,7 +16,7 @@ def seconds_per_epoch(frame: pd.DataFrame) -> pd.Series:
 
 
 def status_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per cell: counts per status ('pending' = interrupted or not started) and ETA.
+    """One row per cell: counts per status ("pending" = interrupted or not started) and ETA.
 
     `frame` has a row per run with dataset, arch, cell, epochs, status (done | running | failed
     | interrupted | pending), epochs_done, wall_time_s. A cell without finished runs borrows the

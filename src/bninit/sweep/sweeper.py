@@ -33,8 +33,9 @@ from bninit.config import RunConfig, validate
 from bninit.errors import UserError, first_line
 from bninit.presets import expand_cells
 from bninit.store.collect import run_row, run_status
-from bninit.store.rundir import RUNS_LIST, run_dir
+from bninit.store.rundir import RUNS_LIST, check_dir, run_dir
 from bninit.sweep.compose import to_run_config
+from bninit.sweep.console import SweepConsole
 from bninit.sweep.plan import cell_key, job_overrides, seed_list
 from bninit.sweep.status import format_table, status_table
 
@@ -85,8 +86,12 @@ class CellSweeper(Sweeper):
             print(format_table(status_table(plan_frame(configs))))
             return []
         sweep_dir = Path(str(self.config.hydra.sweep.dir))
-        write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
-        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        try:
+            write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
+            OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        except OSError as err:
+            print(f"bninit: error: cannot write {sweep_dir}: {err.strerror}", file=sys.stderr)
+            sys.exit(2)
         queued = self._queued(sweep_dir, jobs)
         todo = [
             job
@@ -104,10 +109,20 @@ class CellSweeper(Sweeper):
             )
         size = self.max_batch_size or len(todo) or 1
         returns, failed, start = [], 0, time.perf_counter()
-        for first in range(0, len(todo), size):
-            results = self.launcher.launch(todo[first : first + size], initial_job_idx=first)
-            failed += sum(r.status == JobStatus.FAILED for r in results)
-            returns.append(results)
+        by_job = {tuple(job): run_dir(c) for job, c in zip(jobs, configs, strict=True)}
+        with SweepConsole(self.name, [by_job[tuple(job)] for job in todo]):
+            for first in range(0, len(todo), size):
+                try:
+                    results = self.launcher.launch(todo[first : first + size], initial_job_idx=first)
+                except Exception as err:  # e.g. a joblib worker killed: the runs resume next time
+                    print(
+                        f"bninit: error: the launcher stopped ({type(err).__name__}: {first_line(err)}); "
+                        "run the same command again to resume",
+                        file=sys.stderr,
+                    )
+                    sys.exit(1)
+                failed += sum(r.status == JobStatus.FAILED for r in results)
+                returns.append(results)
         if queued:
             from bninit.sweep.slurm import wait_for
 
@@ -161,6 +176,8 @@ class CellSweeper(Sweeper):
             )
         for runs_dir in {c.runs_dir for c in configs} if not self.dry_run else ():
             check_writable(Path(runs_dir))
+        for data_dir in {c.data_dir for c in configs}:
+            check_dir(data_dir, "data_dir")
         return jobs, configs
 
     def _compose(self, job: list[str]) -> RunConfig:

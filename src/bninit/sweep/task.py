@@ -1,8 +1,8 @@
 """The task of every launched job and of a single `bninit train`: Hydra's main function for bninit.
 
 Hydra (and submitit, which pickles it by name) calls `hydra_task`; it turns the job's composed
-config into a RunConfig, places the worker, locks the run dir, runs, and leaves error.json behind
-when the run raises.
+config into a RunConfig, places the worker, locks the run dir, runs, and leaves error.json (and
+the traceback in train.log) behind when the run raises.
 """
 
 import dataclasses
@@ -11,6 +11,7 @@ import platform
 import sys
 import time
 import traceback
+from contextlib import ExitStack
 from pathlib import Path
 
 import hydra
@@ -19,13 +20,21 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from bninit.config import RunConfig
-from bninit.errors import UserError
-from bninit.store.rundir import ERROR, RESULT, run_dir, write_json
+from bninit.errors import UserError, first_line
+from bninit.store.damage import Damaged, set_aside
+from bninit.store.rundir import ERROR, check_dir, is_done, read_record, run_dir, write_json
+from bninit.store.runlog import LOG, RunLog
 from bninit.sweep.compose import to_run_config
 
 
 class RunFailed(Exception):
     """A job's run raised; its message is in the run dir's error.json."""
+
+
+class RunError(UserError):
+    """A single run failed (not the user's input): one line, exit code 1."""
+
+    exit_code = 1
 
 
 def run_task(cfg: RunConfig, multirun: bool = False) -> dict:
@@ -40,26 +49,52 @@ def run_task(cfg: RunConfig, multirun: bool = False) -> dict:
     from bninit.store.lock import LockHeld, run_lock
 
     out = run_dir(cfg)
-    if (out / RESULT).exists():
-        return run(cfg)
+    if is_done(out):
+        return run(cfg, echo=not multirun)
+    check_dir(cfg.runs_dir, "runs_dir")
+    check_dir(cfg.data_dir, "data_dir")
+    start = time.time()
     try:
-        with run_lock(out):
-            (out / ERROR).unlink(missing_ok=True)
+        with ExitStack() as stack:
             try:
-                return run(cfg)
+                stack.enter_context(run_lock(out))
+            except OSError as err:
+                raise UserError(f"cannot write the run dir {out}: {err.strerror}") from None
+            _clear_error(out)
+            try:
+                return run(cfg, echo=not multirun)
             except UserError as err:
                 if not multirun:
                     raise
-                write_error(out, cfg, err)
+                write_error(out, cfg, err, time.time() - start)
                 raise RunFailed(f"{out}: {err}") from None
             except Exception as err:
-                write_error(out, cfg, err)
-                raise
+                write_error(out, cfg, err, time.time() - start)
+                if multirun:
+                    raise
+                raise RunError(f"run failed: {_describe(err)} (traceback in {out / LOG})") from None
     except LockHeld as err:
         if not multirun:
             raise UserError(str(err)) from None
         print(f"skipped: {err}", flush=True)
         return {"status": "running", "run_dir": str(out)}
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, OSError) and err.strerror:
+        return f"{err.strerror}" + (f": {err.filename}" if err.filename else "")
+    return f"{type(err).__name__}: {first_line(err)}"
+
+
+def _clear_error(out: Path) -> None:
+    """A retry drops the last error.json (its traceback stays in train.log); a damaged one is
+    moved aside instead."""
+    try:
+        read_record(out / ERROR)
+    except Damaged as err:
+        set_aside(err.path)
+        return
+    (out / ERROR).unlink(missing_ok=True)
 
 
 @hydra.main(config_path="pkg://bninit.conf", config_name="config", version_base="1.3")
@@ -71,7 +106,7 @@ def hydra_task(cfg: DictConfig) -> dict:
         hydra_cfg = HydraConfig.get()
         run_cfg = to_run_config(cfg)
         multirun = hydra_cfg.mode == RunMode.MULTIRUN
-        if multirun and not (run_dir(run_cfg) / RESULT).exists():
+        if multirun and not is_done(run_dir(run_cfg)):
             run_cfg = _placed(run_cfg, hydra_cfg)
         return run_task(run_cfg, multirun)
     except UserError as err:
@@ -102,15 +137,24 @@ def _placed(cfg: RunConfig, hydra_cfg) -> RunConfig:
     return dataclasses.replace(cfg, device=device)
 
 
-def write_error(out: Path, cfg: RunConfig, err: BaseException) -> None:
-    write_json(
-        out / ERROR,
-        {
-            "error": f"{type(err).__name__}: {err}",
-            "traceback": traceback.format_exc(),
-            "config": cfg.to_dict(),
-            "host": platform.node(),
-            "pid": os.getpid(),
-            "time": time.time(),
-        },
-    )
+def write_error(out: Path, cfg: RunConfig, err: BaseException, wall_time_s: float | None = None) -> None:
+    """error.json (the error, where its traceback is, the config) and the traceback in train.log;
+    best effort: on a full disk the run's own error is what the user hears about."""
+    trace = traceback.format_exc()
+    RunLog(out, echo=False).write(trace)
+    try:
+        write_json(
+            out / ERROR,
+            {
+                "error": f"{type(err).__name__}: {err}",
+                "traceback": trace,
+                "log": str(out / LOG),
+                "config": cfg.to_dict(),
+                "host": platform.node(),
+                "pid": os.getpid(),
+                "time": time.time(),
+                "wall_time_s": wall_time_s,
+            },
+        )
+    except OSError:
+        pass
