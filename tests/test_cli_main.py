@@ -145,3 +145,9 @@ def test_a_bad_value_in_a_multirun_stops_it_before_any_run(cli, tmp_path, seeds,
     done = cli("train", "-m", f"seed={seeds}", "epochs=1")
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "runs" / "digits").exists()
+
+
+def test_every_subcommand_names_a_function_that_exists():
+    from bninit.cli.main import SUBCOMMANDS, subcommand
+
+    assert all(callable(subcommand(name)) for name in SUBCOMMANDS)

@@ -1,6 +1,8 @@
 """The `bninit` command: `bninit <subcommand> [hydra overrides]`."""
 
+import importlib
 import sys
+from collections.abc import Callable
 
 from bninit.errors import UserError
 
@@ -65,58 +67,22 @@ def train_main(args: list[str]) -> int:
     return 0
 
 
-def demo_main(args: list[str]) -> int:
-    from bninit.cli.demo import demo_main as main
-
-    return main(args)
-
-
-def report_main(args: list[str]) -> int:
-    from bninit.cli.report import report_cli
-
-    return report_cli(args)
-
-
-def plan_main(args: list[str]) -> int:
-    from bninit.cli.plan import plan_cli
-
-    return plan_cli(args)
-
-
-def data_main(args: list[str]) -> int:
-    from bninit.cli.data import data_main
-
-    return data_main(args)
-
-
-def sweep_main(args: list[str]) -> int:
-    from bninit.cli.sweep import sweep_main as main
-
-    return main(args)
-
-
-def collect_main(args: list[str]) -> int:
-    from bninit.cli.sweep import collect_main as main
-
-    return main(args)
-
-
-def status_main(args: list[str]) -> int:
-    from bninit.cli.sweep import status_main as main
-
-    return main(args)
-
-
+# Each subcommand's function, imported only when it runs (`bninit report` never imports torch).
 SUBCOMMANDS = {
-    "train": train_main,
-    "sweep": sweep_main,
-    "collect": collect_main,
-    "status": status_main,
-    "report": report_main,
-    "plan": plan_main,
-    "demo": demo_main,
-    "data": data_main,
+    "train": "bninit.cli.main:train_main",
+    "sweep": "bninit.cli.sweep:sweep_main",
+    "collect": "bninit.cli.sweep:collect_main",
+    "status": "bninit.cli.sweep:status_main",
+    "report": "bninit.cli.report:report_cli",
+    "plan": "bninit.cli.plan:plan_cli",
+    "demo": "bninit.cli.demo:demo_main",
+    "data": "bninit.cli.data:data_main",
 }
+
+
+def subcommand(name: str) -> Callable[[list[str]], int]:
+    module, function = SUBCOMMANDS[name].split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bninit: error: unknown subcommand '{name}'; known: {', '.join(SUBCOMMANDS)}", file=sys.stderr)
         return 2
     try:
-        return SUBCOMMANDS[name](args)
+        return subcommand(name)(args)
     except UserError as err:
         fail(err, name)
 
