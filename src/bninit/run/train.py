@@ -8,9 +8,10 @@ import platform
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -80,6 +81,26 @@ def set_damaged_aside(err: Damaged, log: RunLog, seed: int) -> None:
     )
     print(line, file=sys.stderr, flush=True)
     log.write(line)
+
+
+def read_or_set_aside(read: Callable[[Path], Any], out: Path, log: RunLog, seed: int) -> Any:
+    """`read(out)`, or None after moving a damaged file aside (the seed then runs from the start)."""
+    try:
+        return read(out)
+    except Damaged as err:
+        set_damaged_aside(err, log, seed)
+        return None
+
+
+def rewrite_damaged_config(out: Path, cfg: RunConfig, say: Callable[[str], None]) -> None:
+    """A resumable run with a damaged config.yaml: the checkpoint holds the run, so only the
+    config file is moved aside and written again."""
+    try:
+        read_record(out / CONFIG, parse=yaml.safe_load)
+    except Damaged as err:
+        aside = set_aside(err.path)
+        say(f"damaged: {err.path} cannot be read ({err.reason}); moved to {aside.name}, rewritten")
+        write_yaml(out / CONFIG, cfg.to_dict())
 
 
 def resolve_device(device: str) -> torch.device:
@@ -170,11 +191,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
     out = run_dir(cfg)
     log = RunLog(out, echo)
     say = log.say
-    try:
-        done = read_result(out)
-    except Damaged as err:
-        set_damaged_aside(err, log, cfg.seed)
-        done = None
+    done = read_or_set_aside(read_result, out, log, cfg.seed)
     if done is not None:
         if echo:
             print(f"already done: {out} (test acc at best val {done['test_acc_at_best_val']:.2f}%)")
@@ -205,18 +222,9 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
     def evaluate(x: torch.Tensor, y: torch.Tensor) -> float:
         return accuracy(forward, x, y, data.image_size, fast)
 
-    try:
-        checkpoint = load_checkpoint(out)
-    except Damaged as err:
-        set_damaged_aside(err, log, cfg.seed)
-        checkpoint = None
+    checkpoint = read_or_set_aside(load_checkpoint, out, log, cfg.seed)
     if checkpoint is not None:
-        try:
-            read_record(out / CONFIG, parse=yaml.safe_load)
-        except Damaged as err:  # the checkpoint holds the run; only the config file is redone
-            aside = set_aside(err.path)
-            say(f"damaged: {err.path} cannot be read ({err.reason}); moved to {aside.name}, rewritten")
-            write_yaml(out / CONFIG, cfg.to_dict())
+        rewrite_damaged_config(out, cfg, say)
     if checkpoint is None:
         state = RunState()
         write_yaml(out / CONFIG, cfg.to_dict())
