@@ -93,6 +93,13 @@ def test_the_config_accepts_timm_names_and_refuses_unknown_ones():
         compose_run_config([f"timm_model={SMALL}"])
 
 
+def test_arch_timm_colon_name_is_the_one_key_spelling():
+    cfg = compose_run_config([f"arch=timm:{SMALL}", "bn=base"])
+    assert (cfg.arch, cfg.timm_model, cfg.bn) == ("timm", SMALL, "base")
+    with pytest.raises(UserError, match="unknown timm model 'resnet_nope'"):
+        compose_run_config(["arch=timm:resnet_nope"])
+
+
 def test_runs_of_the_builtin_archs_keep_their_directories():
     """The new keys stay out of a run's identity at their defaults (same cell hash as before)."""
     cfg = compose_run_config([])

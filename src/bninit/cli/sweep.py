@@ -33,10 +33,11 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     """Run bninit's Hydra task as a Hydra multirun; 1 if any run of it failed."""
     from hydra.core.plugins import Plugins
 
-    from bninit.sweep.compose import check_overrides
+    from bninit.sweep.compose import check_overrides, expand_shorthands
     from bninit.sweep.task import call_hydra_main
     from hydra_plugins.bninit_sweeper import CellSweeper
 
+    overrides = expand_shorthands(overrides)
     check_overrides(overrides)
     # Hydra finds plugins by scanning the hydra_plugins namespace, which an editable install's
     # import hook hides from the scan: register ours through Hydra's public API instead.

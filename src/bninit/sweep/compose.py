@@ -43,6 +43,19 @@ register_schema()
 OmegaConf.register_new_resolver("bninit_gpu_workers", gpu_workers, replace=True)
 
 
+def expand_shorthands(overrides: list[str]) -> list[str]:
+    """`arch=timm:NAME`, the one-key spelling of a timm model, as the group entry and its key
+    (`arch=timm timm_model=NAME`): Hydra reads `arch=` as a config group option."""
+    expanded = []
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key == "arch" and value.startswith("timm:") and "," not in value:
+            expanded += ["arch=timm", f"timm_model={value.removeprefix('timm:')}"]
+        else:
+            expanded.append(override)
+    return expanded
+
+
 def check_overrides(overrides: list[str]) -> None:
     """Reject bad override syntax, unknown keys and unknown group options, in one line each,
     without composing anything. Sweep values (a,b / range(...)) are checked element by element.
@@ -68,6 +81,7 @@ def check_overrides(overrides: list[str]) -> None:
 
 def compose_config(overrides: list[str]) -> DictConfig:
     """The composed config (no sweep values) for `overrides`."""
+    overrides = expand_shorthands(overrides)
     check_overrides(overrides)
     with _initialized():
         try:
