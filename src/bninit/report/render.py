@@ -48,9 +48,8 @@ def fmt_power(x: float) -> str:
 
 def power_note(report: Report, rows: pd.DataFrame, labels: dict) -> str:
     """One line under a table with non-significant pairs: could this study have seen a true
-    difference the size of the one observed (power >= 80 %)? `labels`: row index -> pair name."""
-    if not report.power:
-        return ""
+    difference the size of the one observed (power >= 80 %)? `labels`: row index -> pair name.
+    Always shown where a pair is not significant (--power adds the columns to every table)."""
     parts = []
     for index, pair in rows.iterrows():
         if pair["significant"] or not pair["n_pairs"] >= 2:
