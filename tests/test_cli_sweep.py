@@ -58,7 +58,8 @@ def test_dry_run_counts_and_trains_nothing(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "demo: 60 runs in 4 cells; 0 done, 0 running, 0 failed, 60 pending"
-    assert lines[-1].split()[:8] == ["total", "4", "cells", "0", "0", "0", "60", "?"]
+    # total: cells, done, running, failed, pending, damaged, eta
+    assert lines[-1].split()[:9] == "total 4 cells 0 0 0 60 0 ?".split()
     assert not (tmp_path / "runs").exists()
 
 

@@ -141,6 +141,12 @@ def job_logs(tmp_path: Path) -> dict[str, str]:
     }
 
 
+def run_logs(tmp_path: Path, epochs: int, seeds: list[int]) -> dict[int, str]:
+    """{seed: its run's train.log} (a sweep's runs print their epochs there, not to the job log)."""
+    logs = {seed: the_run(tmp_path, epochs, seed) / "train.log" for seed in seeds}
+    return {seed: path.read_text() if path.exists() else "" for seed, path in logs.items()}
+
+
 def array_tasks(tmp_path: Path) -> list[str]:
     """The SLURM array tasks submitted for the sweep (submitit's folder per task)."""
     submitit_dir = tmp_path / "runs" / ".hydra" / "multirun" / ".submitit"
@@ -185,8 +191,8 @@ def test_a_sweep_runs_each_run_once_quietly(slurm_cluster, tmp_path, clean_resul
     assert "accounting storage is disabled" not in console
     assert "Bypassing" not in console
     check_verdict(tmp_path, clean_results, 2, [1, 2])
-    logs = job_logs(tmp_path)
-    assert len(logs) == 2 and all("1 CPU threads" in log for log in logs.values())
+    assert len(job_logs(tmp_path)) == 2
+    assert all("1 CPU threads" in log for log in run_logs(tmp_path, 2, [1, 2]).values())
 
 
 @pytest.mark.slurm
@@ -201,7 +207,7 @@ def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, cl
         requeued_at = time.monotonic()
         subprocess.run(["scontrol", "requeue", ",".join(tasks)], check=True)
         wait_until(
-            lambda: all("resuming" in log for log in job_logs(tmp_path).values()),
+            lambda: all("resuming" in log for log in run_logs(tmp_path, epochs, [1, 2]).values()),
             120,
             "both jobs to resume",
             poll=0.1,
@@ -212,7 +218,7 @@ def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, cl
         if sweep.poll() is None:
             os.killpg(sweep.pid, signal.SIGKILL)
     assert sweep.returncode == 0, console
-    for log in job_logs(tmp_path).values():
+    for log in run_logs(tmp_path, epochs, [1, 2]).values():
         resumed = re.findall(r"resuming \S+ after epoch (\d+)/", log)
         assert resumed and int(resumed[0]) >= 1, log  # from its checkpoint, not from epoch 0
     check_verdict(tmp_path, clean_results, epochs, [1, 2])
@@ -241,8 +247,9 @@ def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_
     print(f"timeout: a 1-minute limit, {epochs} epochs: {time.monotonic() - start:.1f}s")
     (log,) = job_logs(tmp_path).values()
     assert "this job is timed-out" in log and "Requeued job" in log
-    resumed = [int(n) for n in re.findall(r"resuming \S+ after epoch (\d+)/", log)]
-    assert resumed and max(resumed) >= 1, log
+    (train_log,) = run_logs(tmp_path, epochs, [1]).values()
+    resumed = [int(n) for n in re.findall(r"resuming \S+ after epoch (\d+)/", train_log)]
+    assert resumed and max(resumed) >= 1, train_log
     check_verdict(tmp_path, clean_results, epochs, [1])
 
 
@@ -266,6 +273,6 @@ def test_a_killed_submitter_started_again_submits_nothing_twice(slurm_cluster, t
     assert re.search(r"[1-3] runs still queued or running in SLURM", console), console
     assert "launching" not in console
     assert array_tasks(tmp_path) == submitted
-    assert not any("resuming" in log for log in job_logs(tmp_path).values())  # left alone
+    assert not any("resuming" in log for log in run_logs(tmp_path, epochs, [1, 2, 3]).values())  # left alone
     check_verdict(tmp_path, clean_results, epochs, [1, 2, 3])
     assert len(pd.read_csv(tmp_path / "runs" / "multirun.csv")) == 3
