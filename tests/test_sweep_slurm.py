@@ -7,6 +7,7 @@ shorter than the run, and a submitting command killed mid-sweep must all end tha
 
 import inspect
 import json
+import math
 import os
 import re
 import shutil
@@ -88,6 +89,18 @@ def clean_results(tmp_path_factory):
         return cache[epochs, seed]
 
     return clean
+
+
+@pytest.fixture(scope="session")
+def epochs_lasting(clean_results):
+    """epochs_lasting(seconds) -> how many epochs a run here needs to last that long (measured on
+    a 2-epoch run), so a run is still going when SLURM preempts it or its time limit comes."""
+    seconds = sorted(h["seconds"] for h in clean_results(2, 1)["history"])[-1]
+
+    def epochs(wanted: float) -> int:
+        return max(10, min(400, math.ceil(wanted / max(seconds, 1e-3))))
+
+    return epochs
 
 
 def sweep_args(epochs: int, seeds: str, *extra: str) -> list[str]:
@@ -197,8 +210,8 @@ def test_a_sweep_runs_each_run_once_quietly(slurm_cluster, tmp_path, clean_resul
 
 @pytest.mark.slurm
 @pytest.mark.slow
-def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, clean_results):
-    epochs = 10
+def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, clean_results, epochs_lasting):
+    epochs = epochs_lasting(40)  # still training well after the requeue
     sweep = start_sweep(tmp_path, sweep_args(epochs, "1,2"))
     try:
         checkpoints = [the_run(tmp_path, epochs, s) / "checkpoint.pt" for s in (1, 2)]
@@ -226,8 +239,9 @@ def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, cl
 
 @pytest.mark.slurm
 @pytest.mark.slow
-def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_results):
-    epochs = 45
+def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_results, epochs_lasting):
+    # longer than the 1-minute limit's signal (SIGUSR2 40 s before it, at SLURM's next check)
+    epochs = epochs_lasting(80)
     start = time.monotonic()
     done = subprocess.run(
         sweep_args(
@@ -255,8 +269,11 @@ def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_
 
 @pytest.mark.slurm
 @pytest.mark.slow
-def test_a_killed_submitter_started_again_submits_nothing_twice(slurm_cluster, tmp_path, clean_results):
-    epochs, args = 15, sweep_args(15, "1,2,3")
+def test_a_killed_submitter_started_again_submits_nothing_twice(
+    slurm_cluster, tmp_path, clean_results, epochs_lasting
+):
+    epochs = epochs_lasting(30)  # the array is still running when the submitter is started again
+    args = sweep_args(epochs, "1,2,3")
     first = start_sweep(tmp_path, args)
     checkpoints = [the_run(tmp_path, epochs, s) / "checkpoint.pt" for s in (1, 2)]
     try:
