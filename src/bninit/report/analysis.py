@@ -265,10 +265,8 @@ def analyse(
     return report
 
 
-PAIR_COLUMNS = (
-    "reference",
-    "ref_label",
-    "ref_mean",
+# A comparison's test figures and power figures, in the order both tables list them.
+TEST_COLUMNS = (
     "n_pairs",
     "mean_diff",
     "ci_low",
@@ -282,11 +280,20 @@ PAIR_COLUMNS = (
     "wilcoxon_method",
     "significant",
     "better",
-    "pairs",
-    "diffs",
+)
+POWER_COLUMNS = (
     "sd_diff",
     "mde",
     "power_observed",
+)
+PAIR_COLUMNS = (
+    "reference",
+    "ref_label",
+    "ref_mean",
+    *TEST_COLUMNS,
+    "pairs",
+    "diffs",
+    *POWER_COLUMNS,
 )
 PAPER_PAIR_COLUMNS = ("paper_ref_mean", "paper_diff")
 TOST_COLUMNS = ("margin", "tost_p", "equivalent")
@@ -413,28 +420,14 @@ STATS_COLUMNS = (
     "alternative",
     "reference",
     "ref_mean",
-    "n_pairs",
-    "mean_diff",
-    "ci_low",
-    "ci_high",
-    "t",
-    "p",
-    "p_holm",
-    "d_z",
-    "wins",
-    "wilcoxon_p",
-    "wilcoxon_method",
-    "significant",
-    "better",
+    *TEST_COLUMNS,
     "best_in_column",
     "paper_mean",
     "paper_std",
     "paper_delta_sd",
     "paper_ref_mean",
     "paper_diff",
-    "sd_diff",
-    "mde",
-    "power_observed",
+    *POWER_COLUMNS,
     "margin",
     "tost_p",
     "equivalent",
