@@ -240,25 +240,31 @@ def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, cl
 @pytest.mark.slurm
 @pytest.mark.slow
 def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_results, epochs_lasting):
-    # longer than the 1-minute limit's signal (SIGUSR2 40 s before it, at SLURM's next check)
-    epochs = epochs_lasting(80)
+    # A 2-minute limit signals the job (SIGUSR2) 60 s before it, at slurmctld's next check: 50-60 s
+    # after the allocation starts, of which start-up takes 5 s on an idle machine and 20 s or more
+    # on a loaded one (with a 1-minute limit the signal came 20 s in, before a loaded machine had
+    # started the run at all, again and again). A run lasting 75 s here outlasts the first
+    # allocation on any machine; a slower one (an Intel Xeon ran its epochs 1.7x slower under SLURM
+    # than measured here) takes more allocations, so the timeouts allowed are far more than the
+    # two to five a run needs and cannot run out before it ends.
+    epochs = epochs_lasting(75)
     start = time.monotonic()
     done = subprocess.run(
         sweep_args(
             epochs,
             "1",
-            "hydra.launcher.timeout_min=1",
-            "hydra.launcher.signal_delay_s=40",
-            "hydra.launcher.max_num_timeout=5",
+            "hydra.launcher.timeout_min=2",
+            "hydra.launcher.signal_delay_s=60",
+            "hydra.launcher.max_num_timeout=30",
         ),
         cwd=tmp_path,
         env=bninit_env(),
         text=True,
         capture_output=True,
-        timeout=400,
+        timeout=900,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    print(f"timeout: a 1-minute limit, {epochs} epochs: {time.monotonic() - start:.1f}s")
+    print(f"timeout: a 2-minute limit, {epochs} epochs: {time.monotonic() - start:.1f}s")
     (log,) = job_logs(tmp_path).values()
     assert "this job is timed-out" in log and "Requeued job" in log
     (train_log,) = run_logs(tmp_path, epochs, [1]).values()
