@@ -25,6 +25,7 @@ subcommands:
   demo      the offline study end to end (digits, 15 seeds: sweep, collect, report): minutes on a CPU
   data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
             bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
+  migrate   bninit migrate RUNS_DIR: move run dirs an earlier bninit named differently to today's names
 
 Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
 skips it, re-running an interrupted one resumes it."""
@@ -77,6 +78,7 @@ SUBCOMMANDS = {
     "plan": "bninit.cli.plan:plan_cli",
     "demo": "bninit.cli.demo:demo_main",
     "data": "bninit.cli.data:data_main",
+    "migrate": "bninit.cli.migrate:migrate_main",
 }
 
 
