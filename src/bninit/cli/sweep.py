@@ -11,7 +11,6 @@ import signal
 import sys
 from pathlib import Path
 
-from bninit.config import RunConfig
 from bninit.errors import UserError
 
 SWEEP_USAGE = """usage: bninit sweep <preset> [--dry-run] [seeds=N] [epochs=N] [KEY=VALUE ...]
@@ -34,6 +33,7 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     from hydra.core.plugins import Plugins
 
     from bninit.sweep.compose import check_overrides, expand_shorthands
+    from bninit.sweep.outcome import forget_outcomes
     from bninit.sweep.task import call_hydra_main
     from hydra_plugins.bninit_sweeper import CellSweeper
 
@@ -50,6 +50,7 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, on_term)
+    forget_outcomes()
     try:
         call_hydra_main(command, ["-m", *extra, *overrides])
     except KeyboardInterrupt:
@@ -63,35 +64,25 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
         return 128 + (received[0] if received else signal.SIGINT)
     finally:
         signal.signal(signal.SIGTERM, previous)
-    return _outcome(overrides, extra)
+    return _outcome(extra)
 
 
-def _outcome(overrides: list[str], extra: list[str]) -> int:
-    """Exit code from the statuses of the runs the sweep listed (runs_dir/.hydra/<name>/runs.txt)."""
-    from bninit.store.collect import run_status
-    from bninit.store.rundir import RUNS_LIST
+def _outcome(extra: list[str]) -> int:
+    """Exit code from the outcome the sweep wrote into its own dir: 1 if it lost a run (failed, or
+    left interrupted because not even its failure could be recorded)."""
+    from bninit.sweep.outcome import last_outcome, lost
 
-    if any(o.startswith("hydra.sweeper.dry_run=") for o in extra):
+    record = last_outcome()
+    if record is None or any(o.startswith("hydra.sweeper.dry_run=") for o in extra):
         return 0
-    runs_dir = _plain_value(overrides, "runs_dir")
-    name = _plain_value([o.removeprefix("+") for o in extra], "sweep") or "multirun"
-    listed = Path(runs_dir or RunConfig.runs_dir) / ".hydra" / name / RUNS_LIST
-    if not listed.exists():
-        return 0
-    statuses = [run_status(Path(line)) for line in listed.read_text().splitlines() if line]
-    failed = statuses.count("failed")
-    if failed:
+    missing = lost(record)
+    if missing:
         print(
-            f"bninit: {failed} of {len(statuses)} runs failed (their error.json says why); "
-            "run the same command again to retry them",
+            f"bninit: {len(missing)} of {len(record['planned'])} runs failed (their error.json says "
+            "why, or their train.log when none could be written); run the same command again to retry them",
             file=sys.stderr,
         )
-    return 1 if failed else 0
-
-
-def _plain_value(overrides: list[str], key: str) -> str | None:
-    values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
-    return values[-1] if values and "," not in values[-1] else None
+    return 1 if missing else 0
 
 
 def sweep_main(args: list[str]) -> int:
