@@ -61,11 +61,17 @@ def train_main(args: list[str]) -> int:
 
         call_hydra_main("train", args)  # Hydra's own --help, --cfg job, ...
         return 0
+    from bninit.cli.interrupt import interruptible
     from bninit.sweep.compose import compose_run_config
     from bninit.sweep.task import run_task
 
-    run_task(compose_run_config(args))  # the config composed once
-    return 0
+    cfg = compose_run_config(args)  # the config composed once
+
+    def train() -> int:
+        run_task(cfg)
+        return 0
+
+    return interruptible(train)
 
 
 # Each subcommand's function, imported only when it runs (`bninit report` never imports torch).

@@ -6,8 +6,6 @@ launches. Afterwards the exit code says whether every run of the sweep finished.
 """
 
 import argparse
-import shlex
-import signal
 import sys
 from pathlib import Path
 
@@ -32,6 +30,7 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     """Run bninit's Hydra task as a Hydra multirun; 1 if any run of it failed."""
     from hydra.core.plugins import Plugins
 
+    from bninit.cli.interrupt import interruptible
     from bninit.sweep.compose import check_overrides, expand_shorthands
     from bninit.sweep.outcome import forget_outcomes
     from bninit.sweep.task import call_hydra_main
@@ -42,29 +41,14 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     # Hydra finds plugins by scanning the hydra_plugins namespace, which an editable install's
     # import hook hides from the scan: register ours through Hydra's public API instead.
     Plugins.instance().register(CellSweeper)
-    again = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])  # what the user typed
-    received = []
-
-    def on_term(signum, frame):  # SIGTERM stops a sweep like Ctrl-C does
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
     forget_outcomes()
-    try:
+
+    def sweep() -> int:
         call_hydra_main(command, ["-m", *extra, *overrides])
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this line
-        print(
-            f"bninit: interrupted; to resume, run the same command again: {again} (finished runs "
-            "are kept, interrupted ones continue from their last checkpoint)",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 128 + (received[0] if received else signal.SIGINT)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return _outcome(extra)
+        return _outcome(extra)
+
+    # SIGTERM stops a sweep like Ctrl-C does (the submitting command, never a SLURM job's task)
+    return interruptible(sweep, take_sigterm=True)
 
 
 def _outcome(extra: list[str]) -> int:
