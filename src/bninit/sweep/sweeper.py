@@ -141,11 +141,7 @@ class CellSweeper(Sweeper):
                 try:
                     results = self.launcher.launch(batch, initial_job_idx=first)
                 except Exception as err:  # e.g. a joblib worker killed: the runs resume next time
-                    print(
-                        f"bninit: error: the launcher stopped ({type(err).__name__}: {first_line(err)}); "
-                        "run the same command again to resume",
-                        file=sys.stderr,
-                    )
+                    print(self._stopped(err, by_job, launch_failed), file=sys.stderr)
                     sys.exit(1)
                 launch_failed += [
                     by_job[tuple(job)]
@@ -164,13 +160,32 @@ class CellSweeper(Sweeper):
         )
         return returns
 
+    def _stopped(self, err: Exception, by_job: dict, launch_failed: list[Path]) -> str:
+        """The line for a launcher that raised; a SLURM job lost without a result counts failed."""
+        from bninit.sweep.slurm import lost_job_line, submission_overrides
+
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        line = lost_job_line(err, sweep_dir)
+        if line is None:
+            return (
+                f"bninit: error: the launcher stopped ({type(err).__name__}: {first_line(err)}); "
+                "run the same command again to resume"
+            )
+        try:
+            job = line.split()[4]
+            launch_failed.append(by_job[submission_overrides(sweep_dir / ".submitit", job)])
+        except Exception:  # noqa: BLE001 (the line is what matters; the count is best effort)
+            pass
+        return line + "; run the same command again to retry it"
+
     def _queued(self, sweep_dir: Path, jobs: list[list[str]]) -> dict[tuple[str, ...], str]:
         """Runs of this sweep that SLURM still holds from an earlier submission (left to it)."""
-        from bninit.sweep.slurm import is_slurm_launcher, queued_runs, quiet_sacct
+        from bninit.sweep.slurm import give_up_on_lost_jobs, is_slurm_launcher, queued_runs, quiet_sacct
 
         if not is_slurm_launcher(self.config.hydra.launcher):
             return {}
         quiet_sacct()
+        give_up_on_lost_jobs()
         planned = {tuple(job) for job in jobs}
         queued = {job: slurm_id for job, slurm_id in queued_runs(sweep_dir).items() if job in planned}
         if queued:
