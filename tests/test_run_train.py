@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from bninit.run.train import run
-from bninit.store.rundir import cell_hash, load_checkpoint, method_tag, run_dir
+from bninit.store.identity import record_hash
+from bninit.store.rundir import load_checkpoint, method_tag, run_dir
 
 NUMBERS = ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc", "md5_seed")
 
@@ -46,7 +47,7 @@ def test_two_epoch_run_writes_a_self_describing_result(make_cfg):
 def test_run_dir_is_derived_from_the_config(make_cfg):
     cfg = make_cfg("seed=4", "gamma=0.05")
     out = run_dir(cfg)
-    assert out.name == "seed=4" and out.parent.name == f"{method_tag(cfg)}-{cell_hash(cfg)}"
+    assert out.name == "seed=4" and out.parent.name == f"{method_tag(cfg)}-{record_hash(cfg.identity())}"
     assert out.parent.name.startswith("ours-g0.05-c100-lr0.1-in_bn-")
     assert out.parents[1].name == "resnet20" and out.parents[2].name == "digits"
     assert run_dir(make_cfg("seed=5", "gamma=0.05")).parent == out.parent  # same cell

@@ -10,12 +10,33 @@ INPUT_NORMS = ("bn", "fixed", "offline")
 PRECISIONS = ("fp32", "bf16", "fp16")
 EVAL_TESTS = ("every_epoch", "at_best")
 
-# Keys that say where or on what a run executes, not what it computes: they do not enter the
-# run's identity (its directory), so a run can be resumed from another data/runs path or device.
-PLACEMENT_KEYS = ("data_dir", "runs_dir", "device", "num_workers", "runs_per_gpu")
-# Keys of one dataset or architecture (dataset=folder, arch=timm): they enter a run's identity
-# only when set, so the runs of every other dataset and architecture keep their directories.
-OPTIONAL_KEYS = ("timm_model", "folder_path", "folder_image_size", "folder_stored_size")
+# Every field declares its role in the run's identity (the directory that names it): the key
+# behind skip, resume, collect and status. IDENTITY: what the run computes (the speed keys too:
+# they change the numbers beyond float noise). OPTIONAL: identity only when set (a dataset's or an
+# architecture's own key, or a key added later: runs made before it keep their directories).
+# PLACEMENT: where or on what the run executes, never in the identity (a run resumes from another
+# data/runs path or device). SEED: the run's seed, which names seed=<n> inside its cell.
+IDENTITY, OPTIONAL, PLACEMENT, SEED = "identity", "identity_when_set", "placement", "seed"
+ROLES = (IDENTITY, OPTIONAL, PLACEMENT, SEED)
+
+
+def declare(default: Any, role: str) -> Any:
+    """A RunConfig field: its default and its role (one of ROLES), declared together."""
+    if role not in ROLES:
+        raise TypeError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    return dataclasses.field(default=default, metadata={"role": role})
+
+
+def field_roles(config_class: type) -> dict[str, str]:
+    """Each field's declared role; TypeError naming a field that declares none."""
+    roles = {f.name: f.metadata.get("role") for f in dataclasses.fields(config_class)}
+    missing = [name for name, role in roles.items() if role not in ROLES]
+    if missing:
+        names = ", ".join(missing)
+        raise TypeError(
+            f"{config_class.__name__} field(s) {names} declare no role; roles: {', '.join(ROLES)}"
+        )
+    return roles
 
 
 @dataclass(frozen=True)
@@ -24,45 +45,87 @@ class RunConfig:
     as the schema of conf/config.yaml; the groups conf/dataset, conf/arch and conf/bn set keys."""
 
     # What is trained (config groups: dataset=, arch=, bn= select a file that sets these keys).
-    dataset: str = "digits"
-    arch: str = "resnet20"
-    bn: str = "ours"  # ours | base | a1 | a2 | rbn | rbn_minus | iebn | iebn_minus
-    timm_model: str = ""  # arch=timm: the timm model's name, e.g. resnet50d (conf/arch/timm.yaml: resnet18)
-    folder_path: str = ""  # dataset=folder: DIR holding train/<class>/* and test/<class>/*
-    folder_image_size: int = 32  # dataset=folder: the side the network sees
-    folder_stored_size: int = 0  # dataset=folder: the side images are cached at (0: folder_image_size)
+    dataset: str = declare("digits", IDENTITY)
+    arch: str = declare("resnet20", IDENTITY)
+    bn: str = declare("ours", IDENTITY)  # ours | base | a1 | a2 | rbn | rbn_minus | iebn | iebn_minus
+    timm_model: str = declare(
+        "", OPTIONAL
+    )  # arch=timm: the timm model's name, e.g. resnet50d (conf/arch/timm.yaml: resnet18)
+    folder_path: str = declare("", OPTIONAL)  # dataset=folder: DIR holding train/<class>/* and test/<class>/*
+    folder_image_size: int = declare(32, OPTIONAL)  # dataset=folder: the side the network sees
+    folder_stored_size: int = declare(
+        0, OPTIONAL
+    )  # dataset=folder: the side images are cached at (0: folder_image_size)
     # The method: every BN scale starts at gamma; BN scales learn at lr / c.
-    gamma: float = 0.1
-    c: float = 100.0
-    input_norm: str = "bn"  # bn (prepended BN, scale gamma*0.58) | fixed ((x-128)/128) | offline
-    linear_init: str = "paper"  # paper: U(+-sqrt(6/fan_in)) | torch_default: U(+-1/sqrt(fan_in))
-    augment: str = "none"  # none | flip | crop_flip; each dataset sets its own (CIFAR: flip)
+    gamma: float = declare(0.1, IDENTITY)
+    c: float = declare(100.0, IDENTITY)
+    input_norm: str = declare(
+        "bn", IDENTITY
+    )  # bn (prepended BN, scale gamma*0.58) | fixed ((x-128)/128) | offline
+    linear_init: str = declare(
+        "paper", IDENTITY
+    )  # paper: U(+-sqrt(6/fan_in)) | torch_default: U(+-1/sqrt(fan_in))
+    augment: str = declare(
+        "none", IDENTITY
+    )  # none | flip | crop_flip; each dataset sets its own (CIFAR: flip)
     # The protocol.
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    epochs: int = 30  # digits 30, CIFAR / CUB / Cars 180 (set by the dataset)
-    batch_size: int = 64  # digits 64, CIFAR 128, CUB / Cars 64 (set by the dataset)
-    seed: int = 1  # run seed (the paper: 1..15), turned into a 32-bit seed by md5
-    # Where and on what (not part of the run's identity: PLACEMENT_KEYS).
-    data_dir: str = "data"
-    runs_dir: str = "runs"
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
-    num_workers: int = 0  # recorded, unused: the data stays on the device as tensors
-    runs_per_gpu: int = 1  # sweeps: concurrent runs sharing one GPU
+    lr: float = declare(0.1, IDENTITY)
+    momentum: float = declare(0.9, IDENTITY)
+    weight_decay: float = declare(1e-4, IDENTITY)
+    epochs: int = declare(30, IDENTITY)  # digits 30, CIFAR / CUB / Cars 180 (set by the dataset)
+    batch_size: int = declare(64, IDENTITY)  # digits 64, CIFAR 128, CUB / Cars 64 (set by the dataset)
+    seed: int = declare(1, SEED)  # run seed (the paper: 1..15), turned into a 32-bit seed by md5
+    # Where and on what (PLACEMENT: not part of the run's identity).
+    data_dir: str = declare("data", PLACEMENT)
+    runs_dir: str = declare("runs", PLACEMENT)
+    device: str = declare("auto", PLACEMENT)  # auto | cpu | cuda | cuda:N
+    num_workers: int = declare(0, PLACEMENT)  # recorded, unused: the data stays on the device as tensors
+    runs_per_gpu: int = declare(1, PLACEMENT)  # sweeps: concurrent runs sharing one GPU
     # Speed (bninit.run.fastpath): none of these changes what is measured beyond float noise.
-    precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast; BN statistics and the loss stay fp32)
-    channels_last: bool = True  # NHWC memory layout for convolutions
-    compile: bool = False  # torch.compile the model
-    deterministic: bool = True  # cudnn deterministic (as the paper); false: faster kernels
-    eval_test: str = "at_best"  # at_best: test the best-val weights once at the end | every_epoch
+    precision: str = declare(
+        "fp32", IDENTITY
+    )  # fp32 | bf16 | fp16 (autocast; BN statistics and the loss stay fp32)
+    channels_last: bool = declare(True, IDENTITY)  # NHWC memory layout for convolutions
+    compile: bool = declare(False, IDENTITY)  # torch.compile the model
+    deterministic: bool = declare(True, IDENTITY)  # cudnn deterministic (as the paper); false: faster kernels
+    eval_test: str = declare(
+        "at_best", IDENTITY
+    )  # at_best: test the best-val weights once at the end | every_epoch
+
+    def __post_init__(self) -> None:
+        # A value is canonical from the start: c=100 from Python is the CLI's c=100.0 (one run).
+        for name, value in canonical(self.__dict__, type(self)).items():
+            object.__setattr__(self, name, value)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     def identity(self) -> dict[str, Any]:
-        """What the run computes, minus the seed: the part that names its cell."""
-        return {k: v for k, v in described(self.to_dict()).items() if k not in PLACEMENT_KEYS + ("seed",)}
+        """What the run computes, minus the seed: the part that names its cell (identity version
+        1: the IDENTITY keys, and the OPTIONAL ones set away from their defaults, canonical)."""
+        roles = field_roles(type(self))
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        values = canonical(self.to_dict(), type(self))
+        return {
+            k: v
+            for k, v in values.items()
+            if roles[k] == IDENTITY or (roles[k] == OPTIONAL and v != defaults[k])
+        }
+
+
+def canonical(values: dict[str, Any], config_class: type = RunConfig) -> dict[str, Any]:
+    """`values` as the schema types them: an int where the field is a float becomes that float
+    (100, 100.0 and 1e2 are one value, hashed as 100.0); every other value is kept."""
+    types = {f.name: f.type for f in dataclasses.fields(config_class)}
+    return {
+        k: float(v) if types.get(k) is float and isinstance(v, int) and not isinstance(v, bool) else v
+        for k, v in values.items()
+    }
+
+
+ROLE_OF = field_roles(RunConfig)  # a field without a role fails here, at import
+PLACEMENT_KEYS = tuple(k for k, role in ROLE_OF.items() if role == PLACEMENT)
+OPTIONAL_KEYS = tuple(k for k, role in ROLE_OF.items() if role == OPTIONAL)
 
 
 def described(config: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ KEY=VALUE pass to the sweep, e.g. seeds=5 epochs=10 runs_dir=/tmp/runs."""
 def demo_main(args: list[str]) -> int:
     from bninit.cli.sweep import sweep_main
     from bninit.report.write import write_report
+    from bninit.sweep.outcome import last_outcome
 
     if "-h" in args or "--help" in args:
         print(USAGE)
@@ -34,6 +35,8 @@ def demo_main(args: list[str]) -> int:
     code = sweep_main(["demo", *launcher, f"hydra.callbacks.collect.csv={csv_path.resolve()}", *overrides])
     if code != 0:
         return code
+    record = last_outcome()  # where the sweep's collect wrote the study's CSV
+    csv_path = Path(record["csv"][0]) if record and record["csv"] else csv_path
     paths = write_report(csv_path, out / "demo")
     minutes = (time.perf_counter() - start) / 60
     print(paths.markdown.read_text())

@@ -25,6 +25,7 @@ subcommands:
   demo      the offline study end to end (digits, 15 seeds: sweep, collect, report): minutes on a CPU
   data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
             bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
+  migrate   bninit migrate RUNS_DIR: move run dirs an earlier bninit named differently to today's names
 
 Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
 skips it, re-running an interrupted one resumes it."""
@@ -60,11 +61,17 @@ def train_main(args: list[str]) -> int:
 
         call_hydra_main("train", args)  # Hydra's own --help, --cfg job, ...
         return 0
+    from bninit.cli.interrupt import interruptible
     from bninit.sweep.compose import compose_run_config
     from bninit.sweep.task import run_task
 
-    run_task(compose_run_config(args))  # the config composed once
-    return 0
+    cfg = compose_run_config(args)  # the config composed once
+
+    def train() -> int:
+        run_task(cfg)
+        return 0
+
+    return interruptible(train)
 
 
 # Each subcommand's function, imported only when it runs (`bninit report` never imports torch).
@@ -77,6 +84,7 @@ SUBCOMMANDS = {
     "plan": "bninit.cli.plan:plan_cli",
     "demo": "bninit.cli.demo:demo_main",
     "data": "bninit.cli.data:data_main",
+    "migrate": "bninit.cli.migrate:migrate_main",
 }
 
 

@@ -6,12 +6,9 @@ launches. Afterwards the exit code says whether every run of the sweep finished.
 """
 
 import argparse
-import shlex
-import signal
 import sys
 from pathlib import Path
 
-from bninit.config import RunConfig
 from bninit.errors import UserError
 
 SWEEP_USAGE = """usage: bninit sweep <preset> [--dry-run] [seeds=N] [epochs=N] [KEY=VALUE ...]
@@ -33,7 +30,9 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     """Run bninit's Hydra task as a Hydra multirun; 1 if any run of it failed."""
     from hydra.core.plugins import Plugins
 
+    from bninit.cli.interrupt import interruptible
     from bninit.sweep.compose import check_overrides, expand_shorthands
+    from bninit.sweep.outcome import forget_outcomes
     from bninit.sweep.task import call_hydra_main
     from hydra_plugins.bninit_sweeper import CellSweeper
 
@@ -42,56 +41,32 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     # Hydra finds plugins by scanning the hydra_plugins namespace, which an editable install's
     # import hook hides from the scan: register ours through Hydra's public API instead.
     Plugins.instance().register(CellSweeper)
-    again = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])  # what the user typed
-    received = []
+    forget_outcomes()
 
-    def on_term(signum, frame):  # SIGTERM stops a sweep like Ctrl-C does
-        received.append(signum)
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    try:
+    def sweep() -> int:
         call_hydra_main(command, ["-m", *extra, *overrides])
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this line
-        print(
-            f"bninit: interrupted; to resume, run the same command again: {again} (finished runs "
-            "are kept, interrupted ones continue from their last checkpoint)",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 128 + (received[0] if received else signal.SIGINT)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    return _outcome(overrides, extra)
+        return _outcome(extra)
+
+    # SIGTERM stops a sweep like Ctrl-C does (the submitting command, never a SLURM job's task)
+    return interruptible(sweep, take_sigterm=True)
 
 
-def _outcome(overrides: list[str], extra: list[str]) -> int:
-    """Exit code from the statuses of the runs the sweep listed (runs_dir/.hydra/<name>/runs.txt)."""
-    from bninit.store.collect import run_status
-    from bninit.store.rundir import RUNS_LIST
+def _outcome(extra: list[str]) -> int:
+    """Exit code from the outcome the sweep wrote into its own dir: 1 if it lost a run (failed, or
+    left interrupted because not even its failure could be recorded)."""
+    from bninit.sweep.outcome import last_outcome, lost
 
-    if any(o.startswith("hydra.sweeper.dry_run=") for o in extra):
+    record = last_outcome()
+    if record is None or any(o.startswith("hydra.sweeper.dry_run=") for o in extra):
         return 0
-    runs_dir = _plain_value(overrides, "runs_dir")
-    name = _plain_value([o.removeprefix("+") for o in extra], "sweep") or "multirun"
-    listed = Path(runs_dir or RunConfig.runs_dir) / ".hydra" / name / RUNS_LIST
-    if not listed.exists():
-        return 0
-    statuses = [run_status(Path(line)) for line in listed.read_text().splitlines() if line]
-    failed = statuses.count("failed")
-    if failed:
+    missing = lost(record)
+    if missing:
         print(
-            f"bninit: {failed} of {len(statuses)} runs failed (their error.json says why); "
-            "run the same command again to retry them",
+            f"bninit: {len(missing)} of {len(record['planned'])} runs failed (their error.json says "
+            "why, or their train.log when none could be written); run the same command again to retry them",
             file=sys.stderr,
         )
-    return 1 if failed else 0
-
-
-def _plain_value(overrides: list[str], key: str) -> str | None:
-    values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0] == key]
-    return values[-1] if values and "," not in values[-1] else None
+    return 1 if missing else 0
 
 
 def sweep_main(args: list[str]) -> int:

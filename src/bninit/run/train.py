@@ -46,6 +46,7 @@ from bninit.store.rundir import (
     run_dir,
     save_checkpoint,
     write_json,
+    write_run_config,
     write_yaml,
 )
 from bninit.store.runlog import RunLog
@@ -227,7 +228,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
         rewrite_damaged_config(out, cfg, say)
     if checkpoint is None:
         state = RunState()
-        write_yaml(out / CONFIG, cfg.to_dict())
+        write_run_config(out, cfg)
         say(
             f"run {out} ({len(y_train)} train / {len(y_val)} val / {len(y_test)} test, {device}), "
             f"{threads} CPU threads"

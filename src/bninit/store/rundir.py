@@ -1,6 +1,5 @@
 """The run store: a directory per run derived from its config, atomic files, checkpoints."""
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -13,6 +12,7 @@ from bninit.atomic import atomic_write, write_text
 from bninit.config import RunConfig
 from bninit.errors import UserError
 from bninit.store.damage import Damaged, reason_of
+from bninit.store.identity import IDENTITY_FILE, identity_record, method_tag, run_dir  # noqa: F401 (re-exported)
 
 RESULT = "result.json"
 CHECKPOINT = "checkpoint.pt"
@@ -21,21 +21,10 @@ ERROR = "error.json"  # a failed run: the error, its traceback and the config
 RUNS_LIST = "runs.txt"  # in a sweep's dir: every run dir the sweep planned, one per line
 
 
-def method_tag(cfg: RunConfig) -> str:
-    """A readable name for the cell: BN variant, gamma, c, lr and input normalization."""
-    return f"{cfg.bn}-g{cfg.gamma:g}-c{cfg.c:g}-lr{cfg.lr:g}-in_{cfg.input_norm}"
-
-
-def cell_hash(cfg: RunConfig) -> str:
-    """Short hash of everything the run computes except the seed (so the dir name is unique)."""
-    text = json.dumps(cfg.identity(), sort_keys=True)
-    return hashlib.sha1(text.encode()).hexdigest()[:8]
-
-
-def run_dir(cfg: RunConfig) -> Path:
-    """runs_dir/<dataset>/<arch>/<method tag>-<hash>/seed=<n>: the same config, the same place."""
-    cell = f"{method_tag(cfg)}-{cell_hash(cfg)}"
-    return Path(cfg.runs_dir) / cfg.dataset / cfg.arch / cell / f"seed={cfg.seed}"
+def write_run_config(directory: Path, cfg: RunConfig) -> None:
+    """A new run's config.yaml and identity.json (its identity version, cell name and record)."""
+    write_yaml(Path(directory) / CONFIG, cfg.to_dict())
+    write_json(Path(directory) / IDENTITY_FILE, identity_record(cfg))
 
 
 def check_dir(path: str | Path, key: str) -> None:

@@ -112,3 +112,54 @@ def _skip_sacct_polls() -> None:
     from submitit.slurm.slurm import SlurmInfoWatcher
 
     SlurmInfoWatcher._make_command = lambda self: None
+
+
+# A job SLURM no longer holds that left no result: submitit would wait for it forever without
+# accounting. Marked with this state (not one of submitit's "incomplete" ones) it counts as ended.
+LOST = "LOST"
+SILENT_POLLS = 3  # sacct polls without a word about a job no longer queued before it is lost
+
+
+def lost_jobs(
+    job_ids: set[str], info: dict[str, dict], silent: dict[str, int], polls: int = SILENT_POLLS
+) -> set[str]:
+    """The jobs among `job_ids` squeue no longer lists and sacct (`info`, what it answered) has
+    said nothing about for `polls` polls in a row; `silent` counts the polls, per job."""
+    held = live_jobs(job_ids)
+    lost = set()
+    for job in job_ids:
+        silent[job] = 0 if job in held or info.get(job) else silent.get(job, 0) + 1
+        if silent[job] >= polls:
+            lost.add(job)
+    return lost
+
+
+def give_up_on_lost_jobs(polls: int = SILENT_POLLS) -> None:
+    """Make submitit's SLURM watcher end a job that squeue no longer lists and sacct says nothing
+    about (state LOST): the wait for its result then fails instead of lasting forever."""
+    from submitit.slurm.slurm import SlurmInfoWatcher
+
+    if getattr(SlurmInfoWatcher.update, "bninit_lost", False):
+        return
+    sacct_update, silent = SlurmInfoWatcher.update, {}
+
+    def update(self) -> None:
+        sacct_update(self)
+        for job in lost_jobs(self._registered - self._finished, self._info_dict, silent, polls):
+            self._info_dict[job] = {"JobID": job, "State": LOST}
+            self._finished.add(job)
+        self._last_status_check = time.time()
+
+    update.bninit_lost = True
+    SlurmInfoWatcher.update = update
+
+
+def lost_job_line(err: Exception, sweep_dir: Path) -> str | None:
+    """One line for submitit's error about a job that ended without a result, naming the job and
+    its log; None for any other error."""
+    if type(err).__name__ != "UncompletedJobError":
+        return None
+    words = str(err).split()
+    job = words[1] if len(words) > 1 and words[0] == "Job" else "?"
+    log = Path(sweep_dir) / ".submitit" / job / f"{job}_0_log.err"
+    return f"bninit: error: SLURM job {job} ended without a result (log: {log}); its run counts as failed"

@@ -32,10 +32,12 @@ from bninit.atomic import write_text
 from bninit.config import RunConfig, validate
 from bninit.errors import UserError, first_line
 from bninit.presets import expand_cells
+from bninit.store.adopt import adopt_former
 from bninit.store.collect import run_row, run_status
 from bninit.store.rundir import RUNS_LIST, check_dir, run_dir
 from bninit.sweep.compose import to_run_config
 from bninit.sweep.console import SweepConsole
+from bninit.sweep.outcome import OUTCOME, outcome_record, write_outcome
 from bninit.sweep.plan import cell_key, job_overrides, seed_list
 from bninit.sweep.status import format_table, status_table
 
@@ -75,6 +77,10 @@ class CellSweeper(Sweeper):
         except UserError as err:
             print(f"bninit: error: {err}", file=sys.stderr)
             sys.exit(err.exit_code)
+        if not self.dry_run:
+            for cfg in configs:  # runs an earlier identity version named: moved to their names now
+                for move in adopt_former(cfg):
+                    print(f"{self.name}: {move.line()}", flush=True)
         statuses = [run_status(run_dir(c)) or "pending" for c in configs]
         print(
             f"{self.name}: {len(configs)} runs in {len({cell_key(j) for j in jobs})} cells; "
@@ -93,11 +99,31 @@ class CellSweeper(Sweeper):
             print(f"bninit: error: cannot write {sweep_dir}: {err.strerror}", file=sys.stderr)
             sys.exit(2)
         queued = self._queued(sweep_dir, jobs)
+        by_job = {tuple(job): run_dir(c).resolve() for job, c in zip(jobs, configs, strict=True)}
         todo = [
             job
             for job, s in zip(jobs, statuses, strict=True)
             if s not in ("done", "running") and tuple(job) not in queued
         ]
+        planned = {
+            by_job[tuple(j)]: str(Path(c.runs_dir).resolve()) for j, c in zip(jobs, configs, strict=True)
+        }
+        skipped = [by_job[tuple(job)] for job in jobs if job not in todo]
+        launch_failed: list[Path] = []
+        ended = "interrupted"  # until the launcher returns (Ctrl-C, SIGTERM, a launcher error)
+        try:
+            returns = self._launch(todo, queued, by_job, launch_failed)
+            ended = "finished"
+            return returns
+        finally:
+            record = outcome_record(self.name, planned, skipped, launch_failed, ended)
+            try:
+                write_outcome(sweep_dir, record)
+            except OSError as err:
+                print(f"bninit: error: cannot write {sweep_dir / OUTCOME}: {err.strerror}", file=sys.stderr)
+
+    def _launch(self, todo: list, queued: dict, by_job: dict, launch_failed: list[Path]) -> list:
+        """Hand `todo` to the launcher in batches, then wait for the SLURM jobs left `queued`."""
         if not todo and not queued:
             print(f"{self.name}: nothing to run", flush=True)
             return []
@@ -108,39 +134,58 @@ class CellSweeper(Sweeper):
                 flush=True,
             )
         size = self.max_batch_size or len(todo) or 1
-        returns, failed, start = [], 0, time.perf_counter()
-        by_job = {tuple(job): run_dir(c) for job, c in zip(jobs, configs, strict=True)}
+        returns, start = [], time.perf_counter()
         with SweepConsole(self.name, [by_job[tuple(job)] for job in todo]):
             for first in range(0, len(todo), size):
+                batch = todo[first : first + size]
                 try:
-                    results = self.launcher.launch(todo[first : first + size], initial_job_idx=first)
+                    results = self.launcher.launch(batch, initial_job_idx=first)
                 except Exception as err:  # e.g. a joblib worker killed: the runs resume next time
-                    print(
-                        f"bninit: error: the launcher stopped ({type(err).__name__}: {first_line(err)}); "
-                        "run the same command again to resume",
-                        file=sys.stderr,
-                    )
+                    print(self._stopped(err, by_job, launch_failed), file=sys.stderr)
                     sys.exit(1)
-                failed += sum(r.status == JobStatus.FAILED for r in results)
+                launch_failed += [
+                    by_job[tuple(job)]
+                    for job, r in zip(batch, results, strict=False)
+                    if r.status == JobStatus.FAILED
+                ]
                 returns.append(results)
         if queued:
             from bninit.sweep.slurm import wait_for
 
             wait_for(set(queued.values()))
         print(
-            f"{self.name}: {len(todo) - failed} runs finished, {failed} failed "
+            f"{self.name}: {len(todo) - len(launch_failed)} runs finished, {len(launch_failed)} failed "
             f"in {time.perf_counter() - start:.1f}s",
             flush=True,
         )
         return returns
 
+    def _stopped(self, err: Exception, by_job: dict, launch_failed: list[Path]) -> str:
+        """The line for a launcher that raised; a SLURM job lost without a result counts failed."""
+        from bninit.sweep.slurm import lost_job_line, submission_overrides
+
+        sweep_dir = Path(str(self.config.hydra.sweep.dir))
+        line = lost_job_line(err, sweep_dir)
+        if line is None:
+            return (
+                f"bninit: error: the launcher stopped ({type(err).__name__}: {first_line(err)}); "
+                "run the same command again to resume"
+            )
+        try:
+            job = line.split()[4]
+            launch_failed.append(by_job[submission_overrides(sweep_dir / ".submitit", job)])
+        except Exception:  # noqa: BLE001 (the line is what matters; the count is best effort)
+            pass
+        return line + "; run the same command again to retry it"
+
     def _queued(self, sweep_dir: Path, jobs: list[list[str]]) -> dict[tuple[str, ...], str]:
         """Runs of this sweep that SLURM still holds from an earlier submission (left to it)."""
-        from bninit.sweep.slurm import is_slurm_launcher, queued_runs, quiet_sacct
+        from bninit.sweep.slurm import give_up_on_lost_jobs, is_slurm_launcher, queued_runs, quiet_sacct
 
         if not is_slurm_launcher(self.config.hydra.launcher):
             return {}
         quiet_sacct()
+        give_up_on_lost_jobs()
         planned = {tuple(job) for job in jobs}
         queued = {job: slurm_id for job, slurm_id in queued_runs(sweep_dir).items() if job in planned}
         if queued:

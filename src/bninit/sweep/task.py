@@ -46,8 +46,11 @@ def run_task(cfg: RunConfig, multirun: bool = False) -> dict:
     multirun a bad value fails only its job (error.json, status failed).
     """
     from bninit.run.train import run
+    from bninit.store.adopt import adopt_former
     from bninit.store.lock import LockHeld, run_lock
 
+    for move in adopt_former(cfg):  # a run an earlier identity version named
+        print(move.line(), flush=True)
     out = run_dir(cfg)
     if is_done(out):
         return run(cfg, echo=not multirun)
