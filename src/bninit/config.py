@@ -9,10 +9,11 @@ from bninit.errors import UserError
 INPUT_NORMS = ("bn", "fixed", "offline")
 PRECISIONS = ("fp32", "bf16", "fp16")
 EVAL_TESTS = ("every_epoch", "at_best")
+LOGGERS = ("none", "tensorboard")
 
 # Keys that say where or on what a run executes, not what it computes: they do not enter the
 # run's identity (its directory), so a run can be resumed from another data/runs path or device.
-PLACEMENT_KEYS = ("data_dir", "runs_dir", "device", "num_workers", "runs_per_gpu")
+PLACEMENT_KEYS = ("data_dir", "runs_dir", "device", "num_workers", "runs_per_gpu", "logger")
 # Keys of one dataset or architecture (dataset=folder, arch=timm): they enter a run's identity
 # only when set, so the runs of every other dataset and architecture keep their directories.
 OPTIONAL_KEYS = ("timm_model", "folder_path", "folder_image_size", "folder_stored_size")
@@ -50,6 +51,7 @@ class RunConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     num_workers: int = 0  # recorded, unused: the data stays on the device as tensors
     runs_per_gpu: int = 1  # sweeps: concurrent runs sharing one GPU
+    logger: str = "none"  # none | tensorboard (event files in the run's dir; pip install bninit[tensorboard])
     # Speed (bninit.run.fastpath): none of these changes what is measured beyond float noise.
     precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast; BN statistics and the loss stay fp32)
     channels_last: bool = True  # NHWC memory layout for convolutions
@@ -110,6 +112,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         ("device", _is_device(cfg.device), "allowed: auto, cpu, cuda, cuda:N"),
         ("precision", cfg.precision in PRECISIONS, f"allowed: {', '.join(PRECISIONS)}"),
         ("eval_test", cfg.eval_test in EVAL_TESTS, f"allowed: {', '.join(EVAL_TESTS)}"),
+        ("logger", cfg.logger in LOGGERS, f"allowed: {', '.join(LOGGERS)}"),
     ]
     for key, ok, allowed in checks:
         if not ok:
