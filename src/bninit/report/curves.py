@@ -27,9 +27,8 @@ PANEL = (4.2, 2.6)
 def best_epochs(epochs: pd.DataFrame) -> pd.Series:
     """Each run's best-validation epoch (the first of equal maxima, as training picks it), by run_dir."""
     ordered = epochs.sort_values(["run_dir", "epoch"])
-    return ordered.loc[ordered.groupby("run_dir", sort=False)["val_acc"].idxmax()].set_index("run_dir")[
-        "epoch"
-    ]
+    best = ordered.loc[ordered.groupby("run_dir", sort=False)["val_acc"].idxmax()]
+    return best.set_index("run_dir")["epoch"]
 
 
 def curve_table(epochs: pd.DataFrame, keys=KEYS) -> pd.DataFrame:
@@ -49,7 +48,7 @@ def curve_table(epochs: pd.DataFrame, keys=KEYS) -> pd.DataFrame:
     best = best_epochs(values)
     picked = values.drop_duplicates("run_dir").set_index("run_dir")[keys].assign(epoch=best)
     table["n_best"] = picked.groupby([*keys, "epoch"]).size().reindex(table.index, fill_value=0)
-    return table.reset_index().sort_values([*keys[:-1], "epoch"], kind="stable").reset_index(drop=True)
+    return table.reset_index().sort_values([*keys, "epoch"]).reset_index(drop=True)
 
 
 def plot_curves(table: pd.DataFrame, title: str, path: Path, references=()) -> Path:
@@ -85,7 +84,7 @@ def plot_curves(table: pd.DataFrame, title: str, path: Path, references=()) -> P
                 ax.set_ylabel(ylabel if col == 0 else "")
                 ax.grid(alpha=0.3)
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if table.loc[table["lr"] == lr, "epoch_lr_max"].gt(0).all():
+        if table.loc[table["lr"] == lr, "epoch_lr_min"].gt(0).all():
             axes[2][col].set_yscale("log")
         axes[-1][col].set_xlabel("epoch")
     axes[0][0].plot([], [], "o", color="0.2", mfc="white", label="a seed's best-val epoch")
