@@ -93,10 +93,10 @@ def plot_curves(table: pd.DataFrame, title: str, path: Path, references=()) -> P
     for ax in axes.flat:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             seen.setdefault(label, handle)
-    ncol = min(len(seen), 3)
+    ncol = min(len(seen), 2 if len(lrs) == 1 else 3)
     fig.legend(seen.values(), seen.keys(), loc="lower center", ncol=ncol, fontsize=8, frameon=False)
     fig.suptitle(f"{title}: mean over seeds")
     fig.tight_layout(rect=(0, min(0.4, 0.02 + 0.035 * -(-len(seen) // ncol)), 1, 1))
-    atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=110))
+    atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=110, bbox_inches="tight"))
     plt.close(fig)
     return path
