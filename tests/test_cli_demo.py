@@ -18,7 +18,9 @@ def test_demo_trains_collects_and_reports(cli, tmp_path):
     assert sorted(frame["bn"].unique()) == ["base", "ours"] and sorted(frame["seed"].unique()) == [1, 2]
     report = tmp_path / "out" / "demo"
     assert {"report.md", "report.tex", "stats.csv"} <= {p.name for p in report.iterdir()}
-    assert len(list((report / "plots").glob("*.png"))) == 3
+    plots = {p.name.removeprefix("digits_resnet20-") for p in (report / "plots").iterdir()}
+    figures = {"acc_vs_gamma.png", "paired_diffs.png", "bn_scale.png"}
+    assert plots == figures | {"curves.png", "curves.csv", "grid.png", "grid.csv"}
     assert "| BASE | 1 | 1 |" in done.stdout and "demo finished in" in done.stdout
     again = cli("demo", "--jobs", "1", "seeds=2", "epochs=1", "-o", "out", timeout=600)
     assert again.returncode == 0 and "8 done" in again.stdout and "epoch " not in again.stdout

@@ -235,9 +235,13 @@ def test_latex_is_booktabs_and_compiles(study_csv, tmp_path):
 
 def test_plots_are_written_and_history_plot_skipped_without_run_dirs(study_csv, tmp_path):
     paths = write_report(study_csv, tmp_path / "out")
-    names = sorted(p.name for p in paths.plots)
-    assert names == ["cifar10_resnet18-acc_vs_gamma.png", "cifar10_resnet18-paired_diffs.png"]
-    for path in paths.plots:
+    names = sorted(p.name for p in paths.plots if p.suffix == ".png")
+    assert names == [
+        "cifar10_resnet18-acc_vs_gamma.png",
+        "cifar10_resnet18-grid.png",
+        "cifar10_resnet18-paired_diffs.png",
+    ]
+    for path in (p for p in paths.plots if p.suffix == ".png"):
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -269,9 +273,11 @@ def test_report_on_real_tiny_digits_runs(make_cfg, tmp_path):
     assert ours["n"] == 3 and ours["n_pairs"] == 3
     assert ours["mean"] == pytest.approx(np.mean(accs))
     assert "## digits / resnet20" in paths.markdown.read_text()
-    assert sorted(p.name for p in paths.plots) == [
+    assert sorted(p.name for p in paths.plots if p.suffix == ".png") == [
         "digits_resnet20-acc_vs_gamma.png",
         "digits_resnet20-bn_scale.png",
+        "digits_resnet20-curves.png",
+        "digits_resnet20-grid.png",
         "digits_resnet20-paired_diffs.png",
     ]
 

@@ -7,7 +7,10 @@ The method for your own training loop (see the README's "Your model, your data, 
     torch.optim.SGD(bninit.param_groups(model, lr=0.1, c=100), momentum=0.9)
     bninit.InputBatchNorm2d(3, gamma=0.1)   # the input BN (scale gamma * 0.58, frozen shift)
 
-The names are re-exported from bninit.method lazily, so `import bninit` stays light.
+A study in a notebook: `runs, epochs = bninit.load_study("runs/")` (one row per run, one row
+per run and epoch; see docs/report.md).
+
+The names are re-exported lazily, so `import bninit` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -20,14 +23,16 @@ _API = {
     "param_groups": "bninit.method.optim",
     "InputBatchNorm2d": "bninit.method.norms",
     "convert_bn": "bninit.method.convert",
+    "load_study": "bninit.store.study",
 }
-__all__ = ["__version__", "init_method", "param_groups", "InputBatchNorm2d", "convert_bn"]
+__all__ = ["__version__", "init_method", "param_groups", "InputBatchNorm2d", "convert_bn", "load_study"]
 
 if TYPE_CHECKING:
     from bninit.method.convert import convert_bn
     from bninit.method.init import init_method
     from bninit.method.norms import InputBatchNorm2d
     from bninit.method.optim import param_groups
+    from bninit.store.study import load_study
 
 
 def __getattr__(name: str) -> Any:

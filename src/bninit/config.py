@@ -9,6 +9,7 @@ from bninit.errors import UserError
 INPUT_NORMS = ("bn", "fixed", "offline")
 PRECISIONS = ("fp32", "bf16", "fp16")
 EVAL_TESTS = ("every_epoch", "at_best")
+LOGGERS = ("none", "tensorboard")
 
 # Every field declares its role in the run's identity (the directory that names it): the key
 # behind skip, resume, collect and status. IDENTITY: what the run computes (the speed keys too:
@@ -81,6 +82,8 @@ class RunConfig:
     device: str = declare("auto", PLACEMENT)  # auto | cpu | cuda | cuda:N
     num_workers: int = declare(0, PLACEMENT)  # recorded, unused: the data stays on the device as tensors
     runs_per_gpu: int = declare(1, PLACEMENT)  # sweeps: concurrent runs sharing one GPU
+    # none | tensorboard (event files in the run's dir; pip install 'bninit[tensorboard]')
+    logger: str = declare("none", PLACEMENT)
     # Speed (bninit.run.fastpath): none of these changes what is measured beyond float noise.
     precision: str = declare(
         "fp32", IDENTITY
@@ -173,6 +176,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         ("device", _is_device(cfg.device), "allowed: auto, cpu, cuda, cuda:N"),
         ("precision", cfg.precision in PRECISIONS, f"allowed: {', '.join(PRECISIONS)}"),
         ("eval_test", cfg.eval_test in EVAL_TESTS, f"allowed: {', '.join(EVAL_TESTS)}"),
+        ("logger", cfg.logger in LOGGERS, f"allowed: {', '.join(LOGGERS)}"),
     ]
     for key, ok, allowed in checks:
         if not ok:

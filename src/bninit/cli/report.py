@@ -118,6 +118,8 @@ def report_cli(args: list[str]) -> int:
     report = paths.report
     if report.layout.foreign and opts.plots:
         print("no plots: they are drawn over bninit's columns (gamma, lr)", file=sys.stderr)
+    for note in paths.notes:
+        print(note, file=sys.stderr)
     if report.preset:
         how = "given" if report.preset_source == "given" else "found from the CSV's cells"
         print(f"preset {report.preset} ({how})", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Writing a report: analyse a study's CSV, then save report.md, report.tex, stats.csv and the
 plots into one directory."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bninit.atomic import write_text
@@ -9,6 +9,7 @@ from bninit.errors import UserError
 from bninit.report.analysis import FORMATS, Report, analyse, choose_comparisons, read_study, stats_table
 from bninit.report.defaults import AGAINST_BASE
 from bninit.report.paper import PAPER_TABLES
+from bninit.report.pictures import write_pictures
 from bninit.report.plots import write_plots
 from bninit.report.render import render_latex, render_markdown
 
@@ -23,6 +24,7 @@ class ReportPaths:
     stats_csv: Path
     plots: list[Path]
     report: Report
+    notes: list[str] = field(default_factory=list)  # one line each for the user (e.g. no curves)
 
 
 def write_report(
@@ -93,7 +95,9 @@ def write_report(
     markdown = save("report.md", render_markdown(report)) if fmt in ("markdown", "all") else None
     latex = save("report.tex", render_latex(report)) if fmt in ("latex", "all") else None
     stats_csv = save("stats.csv", stats_table(report).to_csv(index=False))
-    figures = []
+    figures, notes = [], []
     if plots and not layout.foreign:  # the figures are drawn over bninit's gamma and lr
         figures = write_plots(report, out / "plots")
-    return ReportPaths(out, markdown, latex, stats_csv, figures, report)
+        pictures, notes = write_pictures(report, out / "plots")  # curves and grid, a CSV beside each
+        figures += pictures
+    return ReportPaths(out, markdown, latex, stats_csv, figures, report, notes)

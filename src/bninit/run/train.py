@@ -33,6 +33,7 @@ from bninit.method.optim import build_optimizer, build_scheduler
 from bninit.models import build_model
 from bninit.run.fastpath import PLAIN, FastPath
 from bninit.run.host_memory import keep_freed_memory
+from bninit.run.logger import epoch_logger
 from bninit.run.threads import limit_threads
 from bninit.seeds import md5_seed, rng_state, seed_everything, set_rng_state
 from bninit.store.damage import Damaged, set_aside
@@ -197,6 +198,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
         if echo:
             print(f"already done: {out} (test acc at best val {done['test_acc_at_best_val']:.2f}%)")
         return done
+    logger = epoch_logger(cfg, out)  # logger=tensorboard: event files beside the checkpoint
 
     threads = limit_threads()  # the CPUs this run was given (SLURM job, affinity mask), never more
     # Data, model, optimizer: every random draw comes from the run's seed, in this order.
@@ -282,6 +284,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
                 "rng": rng_state(generator),
             },
         )
+        logger.epoch(state.history[-1], state.best_val_acc)
         eta = state.elapsed / epoch * (cfg.epochs - epoch)
         say(
             f"epoch {epoch:>3}/{cfg.epochs}  loss {loss:.4f}  val {val_acc:6.2f}%  "
@@ -289,6 +292,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
             f"{seconds:5.1f}s  ETA {eta:4.0f}s"
         )
         if stop_after_epoch is not None and epoch >= stop_after_epoch and epoch < cfg.epochs:
+            logger.close()
             return {"status": "interrupted", "epoch": epoch, "run_dir": str(out)}
 
     if cfg.eval_test == "at_best":  # the test set's two looks: the final and the best-val weights
@@ -299,6 +303,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
         state.elapsed += time.perf_counter() - start
     else:
         final_test_acc = state.history[-1]["test_acc"]
+    logger.close()
     result = {**_result_record(cfg, state, final_test_acc, seed32, device, out), "cpu_threads": threads}
     write_json(out / RESULT, result)
     (out / CHECKPOINT).unlink(missing_ok=True)

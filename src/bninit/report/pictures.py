@@ -1,0 +1,80 @@
+"""The report's study-at-a-glance figures, each beside the CSV of its numbers (in plots/):
+
+* `<block>-curves.png` / `.csv`: learning curves per cell (`bninit.report.curves`), read from the
+  runs' histories in the directories the CSV's run_dir column names;
+* `<block>-grid.png` / `.csv`: the gamma x lr heatmap of the mean difference to the reference
+  cell (`bninit.report.grid`), from the report's own numbers.
+
+Hook for the reproduction verdict: a `verdict` column in `report.cells` (one string per cell,
+e.g. consistent / higher / lower / inconclusive with --paper) is written into the grid's squares
+and its CSV; without it the grid shows the numbers and significance only."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from bninit.atomic import write_text
+from bninit.report.analysis import BASE, Report
+from bninit.report.compare import fmt_value
+from bninit.report.curves import curve_table, plot_curves
+from bninit.report.grid import grid_table, plot_grid
+from bninit.report.plots import slug
+from bninit.store.study import read_history
+
+NO_RUNS = (
+    "no learning curves: they need the runs' directories (the CSV's run_dir column names them), not here"
+)
+
+
+def _save_table(table: pd.DataFrame, path: Path) -> Path:
+    write_text(path, table.to_csv(index=False))
+    return path
+
+
+def report_epochs(cells: pd.DataFrame) -> pd.DataFrame:
+    """One row per epoch of every run of `cells` (a report's cells, with their run_dirs) whose
+    directory still holds a history: block, lr, label, run_dir and the history's columns."""
+    parts = []
+    for _, cell in cells.iterrows():
+        for run_dir in cell["run_dirs"]:
+            history = read_history(run_dir)
+            if history:
+                part = pd.DataFrame(history)
+                part.insert(0, "run_dir", run_dir)
+                part.insert(0, "label", cell["label"])
+                part.insert(0, "lr", cell["lr"])
+                part.insert(0, "block", cell["block"])
+                parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _method(cell, extra_keys) -> str:
+    """The heatmap a compared cell belongs to: its row name without gamma."""
+    if cell["bn"] == BASE:
+        return cell["label"]
+    return f"{cell['bn']} c={cell['c']:g}" + "".join(f" {key}={fmt_value(cell[key])}" for key in extra_keys)
+
+
+def write_pictures(report: Report, out_dir: Path) -> tuple[list[Path], list[str]]:
+    """(files written, notes for the user): per block the curves and the grid, each PNG with its CSV.
+    A block without histories or without compared cells gets no such figure."""
+    if report.layout.foreign:
+        return [], []
+    written, notes = [], []
+    epochs = report_epochs(report.cells)
+    references = set(report.cells["ref_label"].dropna())
+    if epochs.empty:
+        notes.append(NO_RUNS)
+    for title, cells in report.blocks():
+        name = slug(title)
+        mine = epochs[epochs["block"] == title] if len(epochs) else epochs
+        if len(mine):
+            table = curve_table(mine)
+            written.append(_save_table(table, out_dir / f"{name}-curves.csv"))
+            written.append(plot_curves(table, title, out_dir / f"{name}-curves.png", references))
+        compared = cells.assign(method=[_method(cell, report.extra_keys) for _, cell in cells.iterrows()])
+        grid = grid_table(compared)
+        if len(grid):
+            written.append(_save_table(grid, out_dir / f"{name}-grid.csv"))
+            written.append(plot_grid(grid, title, out_dir / f"{name}-grid.png"))
+    return written, notes
