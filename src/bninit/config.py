@@ -7,7 +7,7 @@ from typing import Any
 from bninit.errors import UserError
 
 INPUT_NORMS = ("bn", "fixed", "offline")
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("fp32", "bf16", "fp16", "tf32")
 EVAL_TESTS = ("every_epoch", "at_best")
 
 # Keys that say where or on what a run executes, not what it computes: they do not enter the
@@ -51,7 +51,7 @@ class RunConfig:
     num_workers: int = 0  # recorded, unused: the data stays on the device as tensors
     runs_per_gpu: int = 1  # sweeps: concurrent runs sharing one GPU
     # Speed (bninit.run.fastpath): none of these changes what is measured beyond float noise.
-    precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast; BN statistics and the loss stay fp32)
+    precision: str = "fp32"  # fp32 (IEEE on CUDA too) | tf32 | bf16 | fp16 (autocast; BN stats, loss fp32)
     channels_last: bool = True  # NHWC memory layout for convolutions
     compile: bool = False  # torch.compile the model
     deterministic: bool = True  # cudnn deterministic (as the paper); false: faster kernels
