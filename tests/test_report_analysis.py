@@ -16,10 +16,10 @@ from scipy import stats as sps
 from bninit.cli.main import main
 from bninit.config import PLACEMENT_KEYS
 from bninit.report import stats
-from bninit.report.analysis import RESULT_COLUMNS
 from bninit.report.write import write_report
 from bninit.run.train import run
 from bninit.seeds import md5_seed
+from bninit.store.collect import RESULT_COLUMNS
 
 BASE_ACC = [90.06, 89.93, 90.32, 90.05, 89.73, 90.18, 90.65, 90.47]  # 8 seeds
 CLEAR = [1.2, 0.9, 1.1, 1.0, 0.8, 1.3, 1.0, 0.9]  # p ~ 3e-7

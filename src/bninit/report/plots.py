@@ -22,7 +22,7 @@ from matplotlib.ticker import NullLocator  # noqa: E402
 
 from bninit.atomic import atomic_write  # noqa: E402
 from bninit.report.analysis import BASE, Report  # noqa: E402
-from bninit.report.render import reference_name  # noqa: E402
+from bninit.report.text import reference_name  # noqa: E402
 from bninit.store.rundir import RESULT  # noqa: E402
 
 PANEL = (4.2, 3.4)
