@@ -303,7 +303,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys, study_csv):
     assert "not a bninit results CSV: missing column(s) gamma, status" in err
     no_base = write_csv(tmp_path / "nobase.csv", cell_rows("ours", 0.1, 100, 0.01, [90.0, 91.0]))
     err = report_error(capsys, str(no_base), "-o", str(out))
-    assert "no BASE cell (bn=base) to compare with for: cifar10 / resnet18 lr=0.01" in err
+    assert "no BASE cell (bn=base gamma=1 c=1) to compare with for: cifar10 / resnet18 lr=0.01" in err
     assert "invalid choice: '3a'" in report_error(capsys, str(study_csv), "--paper", "3a")
     assert "--alpha 1.5: must be between 0 and 1" in report_error(capsys, str(study_csv), "--alpha", "1.5")
     assert not out.exists()  # nothing half-written

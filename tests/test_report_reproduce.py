@@ -174,3 +174,21 @@ def test_bad_verdict_inputs_are_one_line_errors(tmp_path, capsys):
     )
     assert "invalid choice: '9z'" in report_error(capsys, study, "--paper", "9z", "-o", out)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_demos_verdict_against_its_reference(tmp_path):
+    from bninit.report.verdicts import against_reference_lines
+
+    rows = cell_rows("base", 1.0, 1, 0.1, exactly(98.5, 0.5)) + cell_rows(
+        "ours", 0.1, 100, 0.1, exactly(98.9, 0.4)
+    )
+    ref = write_csv(tmp_path / "ref.csv", rows)
+    same = write_csv(tmp_path / "same.csv", rows)
+    lines = against_reference_lines(same, ref)
+    assert lines[0].startswith("Against ") and "2 of 2 cells consistent" in lines[0]
+    assert "cifar10 / resnet18 BASE lr 0.1: 98.50 vs 98.50" in lines[1] and lines[1].endswith("consistent")
+    assert "15/15 seeds bit-identical" in lines[2] and lines[3] == "  hardware: hardware not recorded"
+    shorter = write_csv(tmp_path / "short.csv", [{**row, "epochs": 10} for row in rows if row["seed"] <= 5])
+    [line] = against_reference_lines(shorter, ref)
+    assert line.startswith("no comparable reference: ") and "other settings or seeds" in line
+    assert against_reference_lines(same, tmp_path / "gone.csv")[0].startswith("no comparable reference")

@@ -13,7 +13,7 @@ import pandas as pd
 from bninit.errors import UserError
 from bninit.report import stats
 from bninit.report.compare import compare, fmt_value
-from bninit.report.defaults import AGAINST_BASE, BASE
+from bninit.report.defaults import AGAINST_BASE, is_base_cell
 from bninit.report.layout import METRIC, Layout
 from bninit.report.options import Choice, ReportOptions
 from bninit.report.pairs import Compared, mark, with_power, with_primary
@@ -59,7 +59,7 @@ class Report:
 def _row_order(cell: pd.Series, extra_order: list[dict]) -> tuple:
     method = cell["bn"]
     extras = tuple(order[cell[key]] for key, order in extra_order)
-    return (method != BASE, method != "ours", method, cell["gamma"], cell["c"], *extras)
+    return (not is_base_cell(cell), method != "ours", method, cell["gamma"], cell["c"], *extras)
 
 
 def _block_title(values: dict, varying: list[str]) -> str:
@@ -210,7 +210,7 @@ def _cell_name(cell, row_keys=ROW_KEYS, layout: Layout | None = None) -> str:
     if layout is not None and layout.foreign:
         return " ".join(f"{key}={fmt_value(cell[key])}" for key in row_keys)
     extras = "".join(f" {key}={fmt_value(cell[key])}" for key in row_keys[len(ROW_KEYS) :])
-    if cell["bn"] == BASE:
+    if is_base_cell(cell):
         return "BASE" + extras
     return f"{cell['bn']} gamma={cell['gamma']:g} c={cell['c']:g}" + extras
 

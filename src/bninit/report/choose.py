@@ -5,7 +5,7 @@ import pandas as pd
 
 from bninit.errors import UserError
 from bninit.report.compare import check_comparison
-from bninit.report.defaults import PRESET_COMPARISONS, Comparison, detect_preset
+from bninit.report.defaults import BASE, BASE_CELL, PRESET_COMPARISONS, Comparison, detect_preset
 from bninit.report.layout import Layout
 from bninit.report.study import config_columns
 
@@ -32,7 +32,9 @@ def choose_comparisons(
         check_preset(preset)
     found, how = (preset, "given") if preset else (detect_preset(runs), "detected")
     if against or pairwise is not None:
-        specs = [Comparison(against=dict(where)) for where in against]
+        specs = [
+            Comparison(against=BASE_CELL if dict(where) == {"bn": BASE} else dict(where)) for where in against
+        ]
         if pairwise is not None:
             specs.append(Comparison(against=None, across=tuple(pairwise)))
         for spec in specs:

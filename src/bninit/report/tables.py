@@ -48,7 +48,7 @@ def row_head(report: Report, *key) -> list[str]:
     if report.layout.foreign:
         return list(map(key_text, key))
     bn, gamma, c, *extras = key
-    return [method_label({"bn": bn}), f"{gamma:g}", f"{c:g}", *map(key_text, extras)]
+    return [method_label({"bn": bn, "gamma": gamma, "c": c}), f"{gamma:g}", f"{c:g}", *map(key_text, extras)]
 
 
 def key_head(report: Report) -> list[str]:

@@ -5,7 +5,8 @@ import math
 
 import pandas as pd
 
-from bninit.report.analysis import BASE, Report
+from bninit.report.analysis import Report
+from bninit.report.defaults import PRESET_CHOICES, is_base_cell
 from bninit.report.pairs import POWER_TARGET, Compared
 
 
@@ -20,7 +21,8 @@ def fmt_num(x: float, digits: int = 2) -> str:
 
 
 def method_label(cell) -> str:
-    return "BASE" if cell["bn"] == BASE else str(cell["bn"])
+    """BASE for standard BN at gamma 1 and c 1; else the method's name (its gamma and c beside)."""
+    return "BASE" if is_base_cell(cell) else str(cell["bn"])
 
 
 def verdict(pair, alpha: float, holm: bool = False) -> str:
@@ -138,6 +140,8 @@ def caption(report: Report, n_comparisons: int) -> str:
     if report.preset:
         how = "given" if report.preset_source == "given" else "found from the CSV's cells"
         text += f" Study: preset {report.preset} ({how})."
+        if report.preset in PRESET_CHOICES:
+            text += f" bninit's choice (the paper does not state it): {PRESET_CHOICES[report.preset]}."
     text += f" Settings: {settings}." if settings else ""
     return text
 

@@ -86,3 +86,37 @@ def verdict_table(rep: Reproduction) -> Table:
 def sections(reproductions: list[Reproduction]) -> list[tuple[str, Table]]:
     """(summary line, table) per judgement."""
     return [(rep.summary() + ".", verdict_table(rep)) for rep in reproductions]
+
+
+def against_reference_lines(csv_path, reference_path, margin: float = 1.0, alpha: float = 0.05) -> list[str]:
+    """The demo's last words: its verdict against a reference study, a line per cell, when both
+    ran the same cells and seeds; else one line saying no comparable reference exists."""
+    from pathlib import Path
+
+    from bninit.report.reproduce import against_reference
+    from bninit.report.study import config_columns, read_runs
+
+    reference_path = Path(reference_path)
+    if not reference_path.is_file():
+        return [f"no comparable reference: {reference_path} is not here"]
+    ours, theirs = read_runs(csv_path), read_runs(reference_path)
+    keys = [k for k in config_columns(ours) if k in config_columns(theirs)]
+
+    def plan(runs):
+        return set(runs[keys].astype(str).itertuples(index=False, name=None))
+
+    if plan(ours) != plan(theirs):
+        return [
+            f"no comparable reference: {reference_path} was made with other settings or seeds "
+            "(compare with a study of the same cells, seeds and epochs)"
+        ]
+    rep = against_reference(ours, theirs, margin, alpha, str(reference_path))
+    lines = [rep.summary() + f" (margin ±{margin:g} points, α = {alpha:g})"]
+    for _, row in rep.rows.iterrows():
+        lines.append(
+            f"  {_label(row)}: {row['mean']:.2f} vs {row['reference_mean']:.2f} (Δ {row['delta']:+.2f}, "
+            f"Welch p {fmt_p(row['welch_p'])}, TOST p {fmt_p(row['tost_p'])}; "
+            f"{int(row['identical_seeds'])}/{int(row['common_seeds'])} seeds bit-identical): {row['verdict']}"
+        )
+    lines.append("  hardware: " + "; ".join(dict.fromkeys(rep.rows["hardware"])))
+    return lines
