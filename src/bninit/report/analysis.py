@@ -40,6 +40,7 @@ class Report:
     power: bool = False  # show the power columns and notes (--power); stats.csv always has them
     layout: Layout = field(default_factory=Layout)  # the user's columns, for a CSV of another tool
     reproductions: list = field(default_factory=list)  # judgements against the paper / a reference
+    claims: pd.DataFrame | None = None  # the paper's claims judged on this study (with --paper)
 
     @property
     def primary(self) -> Compared | None:

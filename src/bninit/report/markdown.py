@@ -5,7 +5,7 @@ from bninit.report.analysis import Report
 from bninit.report.table import DIAGONAL, Cell, Table
 from bninit.report.tables import block_table, comparison_tables
 from bninit.report.text import caption, n_comparisons
-from bninit.report.verdicts import TITLE, sections
+from bninit.report.verdicts import TITLE, claims_table, sections
 
 
 def cell_text(cell: Cell) -> str:
@@ -43,6 +43,8 @@ def verdict_lines(report: Report) -> list[str]:
     for summary, table in sections(report.reproductions):
         lines += [f"**{summary}**", "", table.intro, "", *table_lines(table), ""]
         lines += [table.note, ""] if table.note else []
+    if report.claims is not None:
+        lines += ["### The paper's claims", "", *table_lines(claims_table(report.claims)), ""]
     return lines
 
 

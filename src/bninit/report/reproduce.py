@@ -33,6 +33,8 @@ class Reproduction:
 
     def summary(self) -> str:
         """'Table 1a: 20 of 24 cells consistent, 1 lower, 3 inconclusive'."""
+        if self.rows.empty:
+            return f"{self.name}: no cell of this study has a published number there"
         counts = self.rows["verdict"].value_counts()
         parts = [f"{int(counts.get('consistent', 0))} of {len(self.rows)} cells consistent"]
         parts += [f"{int(counts[v])} {v}" for v in sameness.VERDICTS[1:] if counts.get(v, 0)]

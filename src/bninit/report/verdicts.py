@@ -83,6 +83,17 @@ def verdict_table(rep: Reproduction) -> Table:
     return Table(cells(head), body, "lrllrrrl" + "l", intro(rep), note)
 
 
+def claims_table(claims) -> Table:
+    """The paper's claims: a row each, with its test, p and verdict (claims.csv has the cells)."""
+    body = [
+        cells([c["claim"], c["section"], c["statement"], c["test"], fmt_p(c["p"]), c["verdict"], c["note"]])
+        for _, c in claims.iterrows()
+    ]
+    head = ["claim", "section", "statement", "test", "p (Holm)", "verdict", "note"]
+    intro = "The paper's claims (Sect. 4.4, 4.5) on this study's cells; claims.csv lists the cells of each."
+    return Table(cells(head), body, "llllrll", intro)
+
+
 def sections(reproductions: list[Reproduction]) -> list[tuple[str, Table]]:
     """(summary line, table) per judgement."""
     return [(rep.summary() + ".", verdict_table(rep)) for rep in reproductions]

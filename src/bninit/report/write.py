@@ -10,7 +10,8 @@ from bninit.atomic import write_text
 from bninit.errors import UserError
 from bninit.report.analysis import Report, analyse
 from bninit.report.choose import choose_comparisons
-from bninit.report.defaults import AGAINST_BASE
+from bninit.report.claims import judge_claims
+from bninit.report.defaults import AGAINST_BASE, INPUT_NORM_MARGIN
 from bninit.report.latex import render_latex
 from bninit.report.markdown import render_markdown
 from bninit.report.options import FORMATS, Choice, ReportOptions
@@ -80,6 +81,8 @@ def write_report(
     report = analyse(runs, options, choose(runs, options, layout))
     report.warnings += mixed_hardware(runs)
     report.reproductions = judge(report, runs, options)
+    if options.paper is not None:
+        report.claims = judge_claims(report.cells, options.alpha, INPUT_NORM_MARGIN)
     first = csv_path if isinstance(csv_path, str | Path) else list(csv_path)[0]
     out = Path(out_dir) if out_dir is not None else Path(first).with_suffix("")
     out.mkdir(parents=True, exist_ok=True)
@@ -96,6 +99,8 @@ def write_report(
     if report.reproductions:
         table = pd.concat([rep.rows.assign(against=rep.name) for rep in report.reproductions])
         reproduction = save("reproduction.csv", table.to_csv(index=False))
+    if report.claims is not None:
+        save("claims.csv", report.claims.to_csv(index=False))
     figures = []
     # The figures: drawn over bninit's gamma and lr (none for another tool's CSV).
     if options.plots and not layout.foreign:
