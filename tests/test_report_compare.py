@@ -180,6 +180,8 @@ EXPECTED_TABLES = {  # the comparison tables of one block of each preset's defau
     ],
     "alt": ["with BASE", "with the reference (bn=a1)", "with the reference (bn=a2)"],
     "input_norm": ["Pairwise comparison, lr 0.1", "Pairwise comparison, lr 0.01"],
+    # the ablation (Sect. 4.4): c = 100 against c = 1 at the same gamma and lr, then against BASE
+    "ablation": ["of the cells with bn=ours c=100 with the reference (c=1)", "with BASE"],
 }
 
 

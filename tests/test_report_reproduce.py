@@ -192,3 +192,14 @@ def test_the_demos_verdict_against_its_reference(tmp_path):
     [line] = against_reference_lines(shorter, ref)
     assert line.startswith("no comparable reference: ") and "other settings or seeds" in line
     assert against_reference_lines(same, tmp_path / "gone.csv")[0].startswith("no comparable reference")
+
+
+def test_the_stronger_base_published_without_a_std_gets_a_one_sample_test(tmp_path):
+    crop = {"augment": "crop_flip"}
+    base, ours = exactly(92.0, 0.3), exactly(94.2, 0.25)  # BASE 1.8 points below the paper
+    rows = cell_rows("base", 1.0, 1, 0.1, base, **crop) + cell_rows("ours", 0.1, 100, 0.1, ours, **crop)
+    paths = write_report(write_csv(tmp_path / "sb.csv", rows), tmp_path / "out", paper="sb", plots=False)
+    [row] = pd.read_csv(paths.reproduction).to_dict("records")
+    assert row["test"] == "one-sample t" and row["paper_mean"] == 93.79 and np.isnan(row["paper_std"])
+    assert row["welch_p"] == pytest.approx(sps.ttest_1samp(base, 93.79).pvalue, abs=1e-9)
+    assert row["verdict"] == "lower" and "| 93.79 | - |" in paths.markdown.read_text()

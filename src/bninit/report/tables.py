@@ -61,6 +61,8 @@ def key_head(report: Report) -> list[str]:
 def _paper_cells(cell) -> list[Cell]:
     if cell is None or math.isnan(cell["paper_mean"]):
         return cells(["-", "-"])
+    if math.isnan(cell["paper_std"]):  # a mean published without a std
+        return cells([f"{cell['paper_mean']:.2f}", "-"])
     return cells([f"{cell['paper_mean']:.2f} ± {cell['paper_std']:.2f}", f"{cell['paper_delta_sd']:+.1f}"])
 
 
