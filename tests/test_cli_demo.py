@@ -20,6 +20,7 @@ def test_demo_trains_collects_and_reports(cli, tmp_path):
     assert {"report.md", "report.tex", "stats.csv"} <= {p.name for p in report.iterdir()}
     assert len(list((report / "plots").glob("*.png"))) == 3
     assert "| BASE | 1 | 1 |" in done.stdout and "demo finished in" in done.stdout
+    assert done.stdout.rstrip().endswith("is not here")  # no reference beside it: one line says so
     again = cli("demo", "--jobs", "1", "seeds=2", "epochs=1", "-o", "out", timeout=600)
     assert again.returncode == 0 and "8 done" in again.stdout and "epoch " not in again.stdout
 

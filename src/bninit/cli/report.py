@@ -142,7 +142,16 @@ def report_cli(args: list[str]) -> int:
     for rep in report.reproductions:
         print(rep.summary(), file=sys.stderr)
     written = [
-        p for p in (paths.markdown, paths.latex, paths.stats_csv, paths.reproduction, *paths.plots) if p
+        p
+        for p in (
+            paths.markdown,
+            paths.latex,
+            paths.stats_csv,
+            paths.reproduction,
+            paths.claims,
+            *paths.plots,
+        )
+        if p
     ]
     print(
         f"wrote {len(written)} files to {paths.out_dir}/: "

@@ -39,6 +39,7 @@ class ReportPaths:
     plots: list[Path]
     report: Report
     reproduction: Path | None = None  # reproduction.csv, when judged against the paper / a reference
+    claims: Path | None = None  # claims.csv, with --paper
 
 
 def check_options(options: ReportOptions) -> None:
@@ -99,13 +100,12 @@ def write_report(
     if report.reproductions:
         table = pd.concat([rep.rows.assign(against=rep.name) for rep in report.reproductions])
         reproduction = save("reproduction.csv", table.to_csv(index=False))
-    if report.claims is not None:
-        save("claims.csv", report.claims.to_csv(index=False))
+    claims = save("claims.csv", report.claims.to_csv(index=False)) if report.claims is not None else None
     figures = []
     # The figures: drawn over bninit's gamma and lr (none for another tool's CSV).
     if options.plots and not layout.foreign:
         figures = write_plots(report, out / "plots")
-    return ReportPaths(out, markdown, latex, stats_csv, figures, report, reproduction)
+    return ReportPaths(out, markdown, latex, stats_csv, figures, report, reproduction, claims)
 
 
 def judge(report: Report, runs, options: ReportOptions) -> list[Reproduction]:
