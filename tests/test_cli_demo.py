@@ -22,6 +22,7 @@ def test_demo_trains_collects_and_reports(cli, tmp_path):
     figures = {"acc_vs_gamma.png", "paired_diffs.png", "bn_scale.png"}
     assert plots == figures | {"curves.png", "curves.csv", "grid.png", "grid.csv"}
     assert "| BASE | 1 | 1 |" in done.stdout and "demo finished in" in done.stdout
+    assert done.stdout.rstrip().endswith("is not here")  # no reference beside it: one line says so
     again = cli("demo", "--jobs", "1", "seeds=2", "epochs=1", "-o", "out", timeout=600)
     assert again.returncode == 0 and "8 done" in again.stdout and "epoch " not in again.stdout
 

@@ -16,10 +16,10 @@ from scipy import stats as sps
 from bninit.cli.main import main
 from bninit.config import PLACEMENT_KEYS
 from bninit.report import stats
-from bninit.report.analysis import RESULT_COLUMNS
 from bninit.report.write import write_report
 from bninit.run.train import run
 from bninit.seeds import md5_seed
+from bninit.store.collect import RESULT_COLUMNS
 
 BASE_ACC = [90.06, 89.93, 90.32, 90.05, 89.73, 90.18, 90.65, 90.47]  # 8 seeds
 CLEAR = [1.2, 0.9, 1.1, 1.0, 0.8, 1.3, 1.0, 0.9]  # p ~ 3e-7
@@ -309,7 +309,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys, study_csv):
     assert "not a bninit results CSV: missing column(s) gamma, status" in err
     no_base = write_csv(tmp_path / "nobase.csv", cell_rows("ours", 0.1, 100, 0.01, [90.0, 91.0]))
     err = report_error(capsys, str(no_base), "-o", str(out))
-    assert "no BASE cell (bn=base) to compare with for: cifar10 / resnet18 lr=0.01" in err
+    assert "no BASE cell (bn=base gamma=1 c=1) to compare with for: cifar10 / resnet18 lr=0.01" in err
     assert "invalid choice: '3a'" in report_error(capsys, str(study_csv), "--paper", "3a")
     assert "--alpha 1.5: must be between 0 and 1" in report_error(capsys, str(study_csv), "--alpha", "1.5")
     assert not out.exists()  # nothing half-written

@@ -180,6 +180,8 @@ EXPECTED_TABLES = {  # the comparison tables of one block of each preset's defau
     ],
     "alt": ["with BASE", "with the reference (bn=a1)", "with the reference (bn=a2)"],
     "input_norm": ["Pairwise comparison, lr 0.1", "Pairwise comparison, lr 0.01"],
+    # the ablation (Sect. 4.4): c = 100 against c = 1 at the same gamma and lr, then against BASE
+    "ablation": ["of the cells with bn=ours c=100 with the reference (c=1)", "with BASE"],
 }
 
 
@@ -242,7 +244,7 @@ def test_missing_reference_is_a_warning_when_asked_and_an_error_otherwise(tmp_pa
     rows += cell_rows("ours", 0.1, 100, 0.01, np.add(BASE_ACC, WEAK))  # no BASE at lr 0.01
     csv = write_csv(tmp_path / "s.csv", rows)
     err = report_error(capsys, str(csv), "-o", str(tmp_path / "out"))
-    assert "no BASE cell (bn=base) to compare with for: cifar10 / resnet18 lr=0.01" in err
+    assert "no BASE cell (bn=base gamma=1 c=1) to compare with for: cifar10 / resnet18 lr=0.01" in err
     paths = write_report(csv, tmp_path / "out", plots=False, against=[{"bn": "base"}])
     assert "no reference cell (bn=base) in: cifar10 / resnet18 lr=0.01" in paths.markdown.read_text()
     assert len(paths.report.primary.rows) == 1

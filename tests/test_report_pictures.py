@@ -109,3 +109,16 @@ def test_without_the_run_dirs_the_report_says_curves_need_them(study, tmp_path, 
     assert main(["report", str(study), "-o", str(tmp_path / "cli"), "--format", "markdown"]) == 0
     err = capsys.readouterr().err
     assert err.count(NO_RUNS) == 1
+
+
+def test_the_grid_shows_each_cells_verdict_against_a_reference(tmp_path):
+    """The demo reference against a copy of itself in which one low-spread cell (gamma 0.05, std
+    0.18) gained 2 points: that square is judged higher (its Welch p ~ 1e-15), the others consistent."""
+    reference = "results/demo-reference/demo.csv"
+    study = pd.read_csv(reference)
+    shifted = (study["bn"] == "ours") & (study["gamma"] == 0.05)
+    study.loc[shifted, "test_acc_at_best_val"] += 2.0
+    study.to_csv(tmp_path / "study.csv", index=False)
+    write_report(tmp_path / "study.csv", tmp_path / "out", reference=reference)
+    grid = pd.read_csv(tmp_path / "out/plots/digits_resnet20-grid.csv").set_index("gamma")
+    assert grid["verdict"].to_dict() == {0.05: "higher", 0.1: "consistent", 0.5: "consistent"}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from bninit.report.analysis import stats
+from bninit.report import stats
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -89,7 +89,7 @@ def test_deterministic_switches_cudnn_autotuning():
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("precision=fp8", "precision='fp8' is not allowed: allowed: fp32, bf16, fp16"),
+        ("precision=fp8", "precision='fp8' is not allowed: allowed: fp32, bf16, fp16, tf32"),
         ("eval_test=never", "eval_test='never' is not allowed: allowed: every_epoch, at_best"),
         ("channels_last=maybe", "channels_last='maybe' is not a valid bool (true or false)"),
         ("compile=sometimes", "compile='sometimes' is not a valid bool (true or false)"),

@@ -95,7 +95,10 @@ def test_ablation_separates_the_init_from_the_lr_divisor_at_table1a_settings():
     assert {g[3:] for g in grid if g[2] == "ours" and g[4] == 1.0} == {
         (g, 1.0, lr) for g in gammas for lr in lrs
     }
-    assert {g[3:] for g in grid if g[2] == "ours" and g[4] == 100.0} == {(1.0, 100.0, lr) for lr in lrs}
+    # c = 100 at the same gammas and lrs (Table 1a's cells), and at gamma 1
+    assert {g[3:] for g in grid if g[2] == "ours" and g[4] == 100.0} == {
+        (g, 100.0, lr) for g in [*gammas, 1.0] for lr in lrs
+    }
     assert {g for g in grid if g[2] == "base"} == {g for g in table1a if g[2] == "base"}
 
 

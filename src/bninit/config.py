@@ -7,7 +7,7 @@ from typing import Any
 from bninit.errors import UserError
 
 INPUT_NORMS = ("bn", "fixed", "offline")
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("fp32", "bf16", "fp16", "tf32")
 EVAL_TESTS = ("every_epoch", "at_best")
 LOGGERS = ("none", "tensorboard")
 
@@ -49,32 +49,27 @@ class RunConfig:
     dataset: str = declare("digits", IDENTITY)
     arch: str = declare("resnet20", IDENTITY)
     bn: str = declare("ours", IDENTITY)  # ours | base | a1 | a2 | rbn | rbn_minus | iebn | iebn_minus
-    timm_model: str = declare(
-        "", OPTIONAL
-    )  # arch=timm: the timm model's name, e.g. resnet50d (conf/arch/timm.yaml: resnet18)
-    folder_path: str = declare("", OPTIONAL)  # dataset=folder: DIR holding train/<class>/* and test/<class>/*
-    folder_image_size: int = declare(32, OPTIONAL)  # dataset=folder: the side the network sees
-    folder_stored_size: int = declare(
-        0, OPTIONAL
-    )  # dataset=folder: the side images are cached at (0: folder_image_size)
+    # arch=timm: the timm model's name, e.g. resnet50d (conf/arch/timm.yaml: resnet18)
+    timm_model: str = declare("", OPTIONAL)
+    # dataset=folder: DIR holding train/<class>/* and test/<class>/*; the side the network sees; the
+    # side images are cached at (0: folder_image_size)
+    folder_path: str = declare("", OPTIONAL)
+    folder_image_size: int = declare(32, OPTIONAL)
+    folder_stored_size: int = declare(0, OPTIONAL)
     # The method: every BN scale starts at gamma; BN scales learn at lr / c.
     gamma: float = declare(0.1, IDENTITY)
     c: float = declare(100.0, IDENTITY)
-    input_norm: str = declare(
-        "bn", IDENTITY
-    )  # bn (prepended BN, scale gamma*0.58) | fixed ((x-128)/128) | offline
-    linear_init: str = declare(
-        "paper", IDENTITY
-    )  # paper: U(+-sqrt(6/fan_in)) | torch_default: U(+-1/sqrt(fan_in))
-    augment: str = declare(
-        "none", IDENTITY
-    )  # none | flip | crop_flip; each dataset sets its own (CIFAR: flip)
-    # The protocol.
+    # bn (prepended BN, scale gamma*0.58) | fixed ((x-128)/128) | offline
+    input_norm: str = declare("bn", IDENTITY)
+    # paper: U(+-sqrt(6/fan_in)) | torch_default: U(+-1/sqrt(fan_in))
+    linear_init: str = declare("paper", IDENTITY)
+    augment: str = declare("none", IDENTITY)  # none | flip | crop_flip (each dataset's yaml sets its own)
+    # The protocol (epochs and batch_size: each dataset's yaml sets its own).
     lr: float = declare(0.1, IDENTITY)
     momentum: float = declare(0.9, IDENTITY)
     weight_decay: float = declare(1e-4, IDENTITY)
-    epochs: int = declare(30, IDENTITY)  # digits 30, CIFAR / CUB / Cars 180 (set by the dataset)
-    batch_size: int = declare(64, IDENTITY)  # digits 64, CIFAR 128, CUB / Cars 64 (set by the dataset)
+    epochs: int = declare(30, IDENTITY)
+    batch_size: int = declare(64, IDENTITY)
     seed: int = declare(1, SEED)  # run seed (the paper: 1..15), turned into a 32-bit seed by md5
     # Where and on what (PLACEMENT: not part of the run's identity).
     data_dir: str = declare("data", PLACEMENT)
@@ -85,15 +80,13 @@ class RunConfig:
     # none | tensorboard (event files in the run's dir; pip install 'bninit[tensorboard]')
     logger: str = declare("none", PLACEMENT)
     # Speed (bninit.run.fastpath): none of these changes what is measured beyond float noise.
-    precision: str = declare(
-        "fp32", IDENTITY
-    )  # fp32 | bf16 | fp16 (autocast; BN statistics and the loss stay fp32)
+    # fp32 (IEEE on CUDA too) | tf32 | bf16 | fp16 (autocast; BN statistics and the loss stay fp32)
+    precision: str = declare("fp32", IDENTITY)
     channels_last: bool = declare(True, IDENTITY)  # NHWC memory layout for convolutions
     compile: bool = declare(False, IDENTITY)  # torch.compile the model
-    deterministic: bool = declare(True, IDENTITY)  # cudnn deterministic (as the paper); false: faster kernels
-    eval_test: str = declare(
-        "at_best", IDENTITY
-    )  # at_best: test the best-val weights once at the end | every_epoch
+    deterministic: bool = declare(True, IDENTITY)  # cudnn deterministic (as the paper); false: faster
+    # at_best: test the best-val weights once at the end | every_epoch
+    eval_test: str = declare("at_best", IDENTITY)
 
     def __post_init__(self) -> None:
         # A value is canonical from the start: c=100 from Python is the CLI's c=100.0 (one run).

@@ -8,19 +8,22 @@ from pathlib import Path
 from bninit.errors import UserError
 
 DEFAULT_OUT = "outputs"  # ignored by git: a demo leaves a clone clean
+REFERENCE = Path("results/demo-reference/demo.csv")  # the committed reference study (repo root)
 
 USAGE = """usage: bninit demo [-o DIR] [--jobs N] [KEY=VALUE ...]
 
 Trains the `demo` preset (digits, resnet20, lr 0.1, 30 epochs; BASE and gamma 0.05 / 0.1 / 0.5 with
 c 100; seeds 1..15: 60 runs) with N parallel workers (default: one per CPU core, joblib launcher),
 collects the runs to DIR/demo.csv and writes the report (report.md, report.tex, stats.csv, plots/)
-to DIR/demo/ (default DIR: outputs, which git ignores). Interrupt it any time: the same command
-resumes.
+to DIR/demo/ (default DIR: outputs, which git ignores), then judges each cell against the
+committed reference study (results/demo-reference/, when run with its settings from the repo
+root). Interrupt it any time: the same command resumes.
 KEY=VALUE pass to the sweep, e.g. seeds=5 epochs=10 runs_dir=/tmp/runs."""
 
 
 def demo_main(args: list[str]) -> int:
     from bninit.cli.sweep import sweep_main
+    from bninit.report.verdicts import against_reference_lines
     from bninit.report.write import write_report
     from bninit.sweep.outcome import last_outcome
 
@@ -43,6 +46,9 @@ def demo_main(args: list[str]) -> int:
     print(f"demo finished in {minutes:.1f} min ({jobs} worker(s)). Files:")
     for path in [csv_path, paths.markdown, paths.latex, paths.stats_csv, *paths.plots]:
         print(f"  {path}")
+    print("Does it reproduce the reference?")
+    for line in against_reference_lines(csv_path, REFERENCE):
+        print(line)
     return 0
 
 

@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from bninit.errors import UserError
-from bninit.report.analysis import FORMATS
+from bninit.report.options import DEFAULT_MARGIN, FORMATS, ReportOptions
 from bninit.report.paper import PAPER_TABLES
 from bninit.report.stats import ALTERNATIVES
 from bninit.report.write import write_report
@@ -30,7 +30,11 @@ def parse_against(words: list[str]) -> dict[str, str]:
 
 def report_cli(args: list[str]) -> int:
     parser = _Parser(prog="bninit report", description="Significance tables and plots of a study.")
-    parser.add_argument("csv", help="results CSV written by `bninit collect`, or any per-seed CSV")
+    parser.add_argument(
+        "csv",
+        nargs="+",
+        help="results CSV(s) written by `bninit collect` (several: one study), or any per-seed CSV",
+    )
     parser.add_argument("--metric", metavar="COL", help="the column compared (default test_acc_at_best_val)")
     parser.add_argument(
         "--pair-by", metavar="COL", help="rows with the same value of COL are a pair (default seed)"
@@ -52,7 +56,20 @@ def report_cli(args: list[str]) -> int:
     parser.add_argument(
         "--holm", action="store_true", help="Holm-correct the p-values across the pairs of each comparison"
     )
-    parser.add_argument("--paper", choices=PAPER_TABLES, help="show the paper's numbers of this table")
+    parser.add_argument(
+        "--paper",
+        choices=PAPER_TABLES,
+        help="show the paper's numbers of this table and judge each cell against them",
+    )
+    parser.add_argument(
+        "--reference", metavar="CSV", help="judge each cell against the same cell of another study's CSV"
+    )
+    parser.add_argument(
+        "--margin",
+        type=float,
+        default=DEFAULT_MARGIN,
+        help="equivalence margin (accuracy points) of 'the same as the paper / the reference' (default 1.0)",
+    )
     parser.add_argument(
         "--against",
         nargs="+",
@@ -95,24 +112,25 @@ def report_cli(args: list[str]) -> int:
         "-o", "--out", metavar="DIR", help="output directory (default: the CSV path minus .csv)"
     )
     opts = parser.parse_args(args)
-    paths = write_report(
-        opts.csv,
-        opts.out,
+    options = ReportOptions(
         alpha=opts.alpha,
         holm=opts.holm,
         paper=opts.paper,
         fmt=opts.format,
         plots=opts.plots,
-        against=[parse_against(words) for words in opts.against],
-        pairwise=opts.pairwise,
+        against=tuple(parse_against(words) for words in opts.against),
+        pairwise=None if opts.pairwise is None else tuple(opts.pairwise),
         alternative=opts.alternative,
         preset=opts.preset,
         equivalence=opts.equivalence,
         show_power=opts.power,
         metric=opts.metric,
         pair_by=opts.pair_by,
-        cells=opts.cells,
+        cells=None if opts.cells is None else tuple(opts.cells),
+        reference=opts.reference,
+        margin=opts.margin,
     )
+    paths = write_report(opts.csv[0] if len(opts.csv) == 1 else opts.csv, opts.out, options)
     shown = paths.latex if opts.format == "latex" else paths.markdown
     print(shown.read_text(), end="")
     report = paths.report
@@ -123,7 +141,20 @@ def report_cli(args: list[str]) -> int:
     if report.preset:
         how = "given" if report.preset_source == "given" else "found from the CSV's cells"
         print(f"preset {report.preset} ({how})", file=sys.stderr)
-    written = [p for p in (paths.markdown, paths.latex, paths.stats_csv, *paths.plots) if p]
+    for rep in report.reproductions:
+        print(rep.summary(), file=sys.stderr)
+    written = [
+        p
+        for p in (
+            paths.markdown,
+            paths.latex,
+            paths.stats_csv,
+            paths.reproduction,
+            paths.claims,
+            *paths.plots,
+        )
+        if p
+    ]
     print(
         f"wrote {len(written)} files to {paths.out_dir}/: "
         + ", ".join(str(p.relative_to(paths.out_dir)) for p in written),

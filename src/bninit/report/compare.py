@@ -47,6 +47,11 @@ def check_comparison(
     for key in [*(spec.against or {}), *spec.cells, *spec.across]:
         if key not in allowed:
             raise UserError(f"{flag}: unknown key {key!r}; allowed: {', '.join(allowed)}")
+    if spec.is_base and not select(runs, spec.against).any():
+        raise UserError(
+            f"{flag} bn=base: no BASE cell (bn=base gamma=1 c=1) in the CSV; standard BN at another "
+            "gamma or c is an arm of its own (e.g. --against bn=base gamma=0.1)"
+        )
     for key, value in (spec.against or {}).items():
         if not select(runs, {key: value}).any():
             found = ", ".join(fmt_value(v) for v in runs[key].drop_duplicates())
@@ -95,13 +100,13 @@ def compare(
             agree = refs if len(refs) == 1 else refs[select(refs, {k: subject[k] for k in rest})]
             if len(agree) == 1:
                 pairs.append((i, agree.index[0]))
-            else:
+            elif not spec.only_matched:
                 unmatched.append(f"{subject['label']} {at_text}".strip())
     if orphans:
         where = "; ".join(orphans)
         if strict:
             raise UserError(
-                f"no BASE cell (bn=base) to compare with for: {where} (add BASE runs for "
+                f"no BASE cell (bn=base gamma=1 c=1) to compare with for: {where} (add BASE runs for "
                 "these; --against bn=base reports the rest with a warning; --against "
                 "KEY=VALUE or --pairwise compare with other cells)"
             )

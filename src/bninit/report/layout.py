@@ -11,13 +11,14 @@ from pathlib import Path
 import pandas as pd
 
 from bninit.errors import UserError
-from bninit.store.collect import RESULT_COLUMNS
+from bninit.store.collect import HARDWARE_COLUMNS, RESULT_COLUMNS
 
 METRIC = "test_acc_at_best_val"
 PAIR = "seed"
 REQUIRED = ("dataset", "arch", "bn", "gamma", "c", "lr", "seed", METRIC, "status")  # a bninit CSV
 # Names the report gives its own columns (in the cells and in stats.csv): no user column may have one.
-RESERVED = (*RESULT_COLUMNS, "block", "label", "n", "mean", "std", "seeds", "seed_acc", "run_dirs")
+OUTCOME = tuple(col for col in RESULT_COLUMNS if col not in HARDWARE_COLUMNS)
+RESERVED = (*OUTCOME, "block", "label", "n", "mean", "std", "seeds", "seed_acc", "run_dirs")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from bninit.errors import UserError
 
-PAPER_TABLES = ("1a", "1b", "2a", "2b")
+PAPER_TABLES = ("1a", "1b", "2a", "2b", "sb")  # sb: the stronger BASE (Sect. 4.4), a mean without a std
 
 
 def paper_numbers(table: str) -> pd.DataFrame:

@@ -5,16 +5,17 @@
 * `<block>-grid.png` / `.csv`: the gamma x lr heatmap of the mean difference to the reference
   cell (`bninit.report.grid`), from the report's own numbers.
 
-Hook for the reproduction verdict: a `verdict` column in `report.cells` (one string per cell,
-e.g. consistent / higher / lower / inconclusive with --paper) is written into the grid's squares
-and its CSV; without it the grid shows the numbers and significance only."""
+With --paper (or else --reference) each square also carries its cell's reproduction verdict
+(consistent / higher / lower / inconclusive), in the PNG and the CSV; without either the grid shows
+the numbers and significance only."""
 
 from pathlib import Path
 
 import pandas as pd
 
 from bninit.atomic import write_text
-from bninit.report.analysis import BASE, Report
+from bninit.report.analysis import Report
+from bninit.report.defaults import is_base_cell
 from bninit.report.compare import fmt_value
 from bninit.report.curves import curve_table, plot_curves
 from bninit.report.grid import grid_table, plot_grid
@@ -48,9 +49,31 @@ def report_epochs(cells: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def with_verdicts(cells: pd.DataFrame, reproductions: list) -> pd.DataFrame:
+    """`cells` with a `verdict` column from the first judgement (the paper's, else the reference's),
+    matched on the cell keys both share (values compared as numbers where they are numbers)."""
+    if not reproductions or reproductions[0].rows.empty:
+        return cells
+    rows = reproductions[0].rows
+    keys = [k for k in rows.columns[: list(rows.columns).index("n")] if k in cells.columns]
+
+    def key(frame: pd.DataFrame) -> pd.Series:
+        return frame[keys].apply(lambda row: "|".join(fmt_value(_number(v)) for v in row), axis=1)
+
+    verdicts = dict(zip(key(rows), rows["verdict"], strict=True))
+    return cells.assign(verdict=[verdicts.get(k, "") for k in key(cells)])
+
+
+def _number(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
 def _method(cell, extra_keys) -> str:
     """The heatmap a compared cell belongs to: its row name without gamma."""
-    if cell["bn"] == BASE:
+    if is_base_cell(cell):
         return cell["label"]
     return f"{cell['bn']} c={cell['c']:g}" + "".join(f" {key}={fmt_value(cell[key])}" for key in extra_keys)
 
@@ -72,7 +95,9 @@ def write_pictures(report: Report, out_dir: Path) -> tuple[list[Path], list[str]
             table = curve_table(mine)
             written.append(_save_table(table, out_dir / f"{name}-curves.csv"))
             written.append(plot_curves(table, title, out_dir / f"{name}-curves.png", references))
-        compared = cells.assign(method=[_method(cell, report.extra_keys) for _, cell in cells.iterrows()])
+        compared = with_verdicts(cells, report.reproductions).assign(
+            method=[_method(cell, report.extra_keys) for _, cell in cells.iterrows()]
+        )
         grid = grid_table(compared)
         if len(grid):
             written.append(_save_table(grid, out_dir / f"{name}-grid.csv"))

@@ -16,8 +16,11 @@ import pandas as pd
 
 from bninit.errors import UserError
 from bninit.report import power
-from bninit.report.analysis import analyse, choose_comparisons, read_runs
+from bninit.report.analysis import analyse
+from bninit.report.choose import choose_comparisons
 from bninit.report.defaults import preset_cells
+from bninit.report.options import Choice, ReportOptions
+from bninit.report.study import read_runs
 
 PAPER_SEEDS = 15
 
@@ -57,9 +60,7 @@ def plan_study(
         raise UserError(f"--alpha {alpha:g}: must be between 0 and 1 (e.g. 0.05)")
     runs = read_runs(csv_path)
     specs, found, how = choose_comparisons(runs, preset=preset)
-    report = analyse(
-        runs, alpha=alpha, comparisons=specs, strict=preset is None, preset=found, preset_source=how
-    )
+    report = analyse(runs, ReportOptions(alpha=alpha), Choice(specs, preset is None, found, how))
     rows = []
     for compared in report.comparisons:
         for _, pair in compared.rows.iterrows():

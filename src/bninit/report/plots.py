@@ -21,8 +21,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
 from bninit.atomic import atomic_write  # noqa: E402
-from bninit.report.analysis import BASE, Report  # noqa: E402
-from bninit.report.render import reference_name  # noqa: E402
+from bninit.report.analysis import Report  # noqa: E402
+from bninit.report.defaults import is_base_cell  # noqa: E402
+from bninit.report.text import reference_name  # noqa: E402
 from bninit.store.rundir import RESULT  # noqa: E402
 
 PANEL = (4.2, 3.4)
@@ -68,18 +69,17 @@ def _save(fig, path: Path) -> Path:
 def plot_accuracy_vs_gamma(report: Report, title: str, cells: pd.DataFrame, path: Path) -> Path:
     lrs = sorted(cells["lr"].unique(), reverse=True)
     line_keys = ["bn", "c", *report.extra_keys]  # one line per row of the table, gamma aside
-    methods = list(dict.fromkeys(cells[line_keys].itertuples(index=False, name=None)))
-    methods = [m for m in methods if m[0] != BASE]  # one colour per (method, c, ...), in every panel
+    base = cells.apply(is_base_cell, axis=1).astype(bool)
+    # one colour per (method, c, ...), in every panel; BASE is the band
+    methods = list(dict.fromkeys(cells.loc[~base, line_keys].itertuples(index=False, name=None)))
     fig, axes = _panels(lrs, title, "test acc at best val (%)")
     for ax, lr in zip(axes, lrs, strict=True):
-        at_lr = cells[cells["lr"] == lr]
-        for _, base in at_lr[at_lr["bn"] == BASE].iterrows():
-            std = 0.0 if np.isnan(base["std"]) else base["std"]
-            ax.axhspan(
-                base["mean"] - std, base["mean"] + std, color="0.6", alpha=0.3, label="BASE mean ± std"
-            )
-            ax.axhline(base["mean"], color="0.3", lw=1)
-        others = at_lr[at_lr["bn"] != BASE]
+        at_lr, is_base = cells[cells["lr"] == lr], base[cells["lr"] == lr]
+        for _, ref in at_lr[is_base].iterrows():
+            std = 0.0 if np.isnan(ref["std"]) else ref["std"]
+            ax.axhspan(ref["mean"] - std, ref["mean"] + std, color="0.6", alpha=0.3, label="BASE mean ± std")
+            ax.axhline(ref["mean"], color="0.3", lw=1)
+        others = at_lr[~is_base]
         for key, group in others.groupby(line_keys, sort=False):
             i = methods.index(key)
             bn, c, *extras = key
@@ -181,7 +181,7 @@ def plot_bn_scale(title: str, cells: pd.DataFrame, path: Path) -> Path | None:
         for i in (i for i in curves if cells.loc[i, "lr"] == lr):
             epoch, mean, spread = curves[i]
             label = cell_label(cells.loc[i])
-            color = "0.3" if cells.loc[i, "bn"] == BASE else f"C{rows.index(label)}"
+            color = "0.3" if is_base_cell(cells.loc[i]) else f"C{rows.index(label)}"
             ax.plot(epoch, mean, color=color, marker="." if len(epoch) < 3 else None, label=label)
             ax.fill_between(epoch, mean - spread, mean + spread, color=color, alpha=0.15)
         ax.set_xlabel("epoch")

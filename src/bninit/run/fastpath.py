@@ -19,6 +19,7 @@ AUTOCAST_DTYPES: dict[str, torch.dtype | None] = {
     "fp32": None,
     "bf16": torch.bfloat16,
     "fp16": torch.float16,
+    "tf32": None,  # fp32 tensors; on CUDA, matmuls and cuDNN convolutions may use TF32
 }
 
 
@@ -32,6 +33,7 @@ class FastPath:
     channels_last: bool
     compile: bool
     deterministic: bool
+    tf32: bool = False  # precision=tf32: TF32 for fp32 matmuls and convolutions on CUDA
 
     @classmethod
     def for_run(cls, cfg: RunConfig, device: torch.device) -> "FastPath":
@@ -58,12 +60,19 @@ class FastPath:
             channels_last=cfg.channels_last,
             compile=cfg.compile,
             deterministic=cfg.deterministic,
+            tf32=cfg.precision == "tf32",
         )
 
     def set_backend_flags(self) -> None:
-        """cudnn deterministic (the paper's setting) or cudnn's autotuned, faster kernels."""
+        """cudnn deterministic (the paper's setting) or cudnn's autotuned, faster kernels; fp32
+        means IEEE fp32 on CUDA (PyTorch's default lets cuDNN convolutions use TF32 on Ampere and
+        later), TF32 only with precision=tf32. Set through torch's fp32_precision settings."""
         torch.backends.cudnn.deterministic = self.deterministic
         torch.backends.cudnn.benchmark = not self.deterministic
+        if self.device_type == "cuda":
+            mode = "tf32" if self.tf32 else "ieee"
+            torch.backends.cuda.matmul.fp32_precision = mode
+            torch.backends.cudnn.conv.fp32_precision = mode
 
     def autocast(self) -> AbstractContextManager:
         if self.autocast_dtype is None:

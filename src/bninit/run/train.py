@@ -32,6 +32,7 @@ from bninit.method.norms import NORM_LAYERS, InputBatchNorm2d, input_norm_layer,
 from bninit.method.optim import build_optimizer, build_scheduler
 from bninit.models import build_model
 from bninit.run.fastpath import PLAIN, FastPath
+from bninit.run.fingerprint import fingerprint, remember
 from bninit.run.host_memory import keep_freed_memory
 from bninit.run.logger import epoch_logger
 from bninit.run.threads import limit_threads
@@ -69,6 +70,7 @@ class RunState:
     test_acc_at_best_val: float | None = 0.0
     elapsed: float = 0.0
     best_model: dict[str, torch.Tensor] | None = None  # the best-val weights (eval_test=at_best)
+    hardware: list[dict] = field(default_factory=list)  # every machine it ran on (fingerprint)
 
     def as_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -205,6 +207,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
     device = resolve_device(cfg.device)
     fast = FastPath.for_run(cfg, device)
     fast.set_backend_flags()
+    machine = fingerprint(device)  # after the flags: it records the settings in force
     keep_freed_memory()  # CPU steps reuse freed activation memory instead of faulting it in
     data = load_dataset(cfg.dataset, cfg.data_dir, **dataset_options(cfg))
     data = with_augment(data, cfg.augment, cfg.dataset)
@@ -243,6 +246,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
         set_rng_state(checkpoint.pop("rng"), generator)
         state = RunState(**checkpoint)
         say(f"resuming {out} after epoch {state.epoch}/{cfg.epochs}")
+    state.hardware = remember(state.hardware, machine)
 
     while state.epoch < cfg.epochs:
         epoch, start = state.epoch + 1, time.perf_counter()
@@ -336,6 +340,7 @@ def _result_record(
             "python": platform.python_version(),
         },
         "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
+        "hardware": state.hardware,  # one fingerprint per machine it ran on, oldest first
         "host": platform.node(),
         "run_dir": str(out),
     }

@@ -20,6 +20,18 @@ from bninit.store.damage import Damaged, warn
 from bninit.store.lock import LOCK, is_live, read_lock
 from bninit.store.rundir import CHECKPOINT, CONFIG, ERROR, RESULT, load_checkpoint, read_record, read_result
 
+# A run's hardware fingerprint (bninit.run.fingerprint), one column per field; empty for runs
+# made before it was recorded; "A + B" for a run resumed on another machine.
+HARDWARE_COLUMNS = (
+    "cpu",
+    "cpu_capability",
+    "gpu",
+    "cuda",
+    "cudnn",
+    "tf32_matmul",
+    "tf32_cudnn",
+    "cudnn_deterministic",
+)
 STATUSES = ("done", "running", "failed", "interrupted", "damaged")
 RESULT_COLUMNS = (
     "seed",
@@ -34,9 +46,17 @@ RESULT_COLUMNS = (
     "bninit_version",
     "torch_version",
     "device",
+    *HARDWARE_COLUMNS,
     "cell",
     "run_dir",
 )
+
+
+def hardware_columns(seen: list[dict]) -> dict:
+    """A run's hardware columns: each field's values over the machines it ran on (oldest first),
+    joined by " + "; empty where it recorded none."""
+    values = {key: dict.fromkeys(str(record.get(key, "")) for record in seen) for key in HARDWARE_COLUMNS}
+    return {key: " + ".join(found) for key, found in values.items()}
 
 
 def find_run_dirs(root: Path) -> list[Path]:
@@ -82,7 +102,7 @@ def read_progress(directory: Path) -> dict | None:
     state = load_checkpoint(directory, mmap=True)
     if state is None:
         return None
-    keys = ("epoch", "best_epoch", "best_val_acc", "test_acc_at_best_val", "elapsed", "history")
+    keys = ("epoch", "best_epoch", "best_val_acc", "test_acc_at_best_val", "elapsed", "history", "hardware")
     return {k: state.get(k) for k in keys}
 
 
@@ -115,6 +135,7 @@ def _row(directory: Path) -> dict | None:
             bninit_version=versions.get("bninit"),
             torch_version=versions.get("torch"),
             device=record.get("device"),
+            **hardware_columns(record.get("hardware", [])),
         )
     else:
         config = _unfinished_config(directory)
@@ -130,6 +151,7 @@ def _row(directory: Path) -> dict | None:
                 final_test_acc=progress["history"][-1]["test_acc"],
                 epochs_done=progress["epoch"],
                 wall_time_s=progress["elapsed"],
+                **hardware_columns(progress["hardware"] or []),
             )
         else:
             numbers.update(epochs_done=0)

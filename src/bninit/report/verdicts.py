@@ -1,0 +1,133 @@
+"""The "Does it reproduce?" section of a report: a summary line per judgement, what the tests
+are, and a row per cell (neutral tables, printed by the Markdown and LaTeX writers)."""
+
+import math
+
+from bninit.report.reproduce import PAPER_N, Reproduction
+from bninit.report.table import Table, cells
+from bninit.report.text import fmt_num, fmt_p
+
+TITLE = "Does it reproduce?"
+
+
+def _label(row) -> str:
+    method = (
+        "BASE" if row.get("bn") == "base" and row.get("gamma") == 1 and row.get("c") == 1 else row.get("bn")
+    )
+    parts = [f"{row['dataset']} / {row['arch']}"] if "dataset" in row and "arch" in row else []
+    parts.append(str(method))
+    if method != "BASE" and "gamma" in row:
+        parts.append(f"γ={row['gamma']:g} c={row['c']:g}")
+    if "lr" in row:
+        parts.append(f"lr {row['lr']:g}")
+    return " ".join(parts)
+
+
+def _pm(mean: float, std: float) -> str:
+    return fmt_num(mean) if math.isnan(std) else f"{fmt_num(mean)} ± {fmt_num(std)}"
+
+
+def intro(rep: Reproduction) -> str:
+    other = "the paper" if rep.against == "paper" else "the reference"
+    a = rep.alpha
+    text = (
+        f"Each cell against {other} (Δ = ours - {other.split()[-1]}; CI: the {100 * (1 - 2 * a):g}% Welch "
+        f"interval of Δ that the TOST uses; Welch p: two-sided Welch t-test; TOST p: the larger p of "
+        f"Welch's two one-sided tests against Δ = -{rep.margin:g} and +{rep.margin:g} points). Verdict: "
+        f"consistent when TOST p <= {a:g}; else higher / lower when Welch p <= {a:g}; else inconclusive "
+        f"(too few seeds or too much spread to say)."
+    )
+    if rep.against == "paper":
+        text += (
+            f" The paper's std is read as the sample std (ddof 1) over n = {PAPER_N} seeds: bninit's "
+            f"reading, the paper states neither. A mean published without a std is tested with a "
+            f"one-sample t-test of our seeds (its p in the Welch column, test: one-sample t)."
+        )
+    return text
+
+
+def verdict_table(rep: Reproduction) -> Table:
+    paper = rep.against == "paper"
+    head = [
+        "cell",
+        "n",
+        "mean ± std",
+        "paper" if paper else "reference",
+        "Δ [CI]",
+        "Welch p",
+        "TOST p",
+        "verdict",
+    ]
+    head += ["test"] if paper else ["identical seeds"]
+    body = []
+    for _, row in rep.rows.iterrows():
+        ref = "paper" if paper else "reference"
+        ci = f"{row['delta']:+.2f}" + (
+            "" if math.isnan(row["ci_low"]) else f" [{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
+        )
+        line = [
+            _label(row),
+            str(int(row["n"])),
+            _pm(row["mean"], row["std"]),
+            _pm(row[f"{ref}_mean"], row[f"{ref}_std"]),
+            ci,
+            fmt_p(row["welch_p"]),
+            fmt_p(row["tost_p"]),
+            row["verdict"],
+        ]
+        line += [row["test"]] if paper else [f"{int(row['identical_seeds'])}/{int(row['common_seeds'])}"]
+        body.append(cells(line))
+    note = ""
+    if not paper:
+        note = "Hardware: " + "; ".join(dict.fromkeys(rep.rows["hardware"])) + "."
+    return Table(cells(head), body, "lrllrrrl" + "l", intro(rep), note)
+
+
+def claims_table(claims) -> Table:
+    """The paper's claims: a row each, with its test, p and verdict (claims.csv has the cells)."""
+    body = [
+        cells([c["claim"], c["section"], c["statement"], c["test"], fmt_p(c["p"]), c["verdict"], c["note"]])
+        for _, c in claims.iterrows()
+    ]
+    head = ["claim", "section", "statement", "test", "p (Holm)", "verdict", "note"]
+    intro = "The paper's claims (Sect. 4.4, 4.5) on this study's cells; claims.csv lists the cells of each."
+    return Table(cells(head), body, "llllrll", intro)
+
+
+def sections(reproductions: list[Reproduction]) -> list[tuple[str, Table]]:
+    """(summary line, table) per judgement."""
+    return [(rep.summary() + ".", verdict_table(rep)) for rep in reproductions]
+
+
+def against_reference_lines(csv_path, reference_path, margin: float = 1.0, alpha: float = 0.05) -> list[str]:
+    """The demo's last words: its verdict against a reference study, a line per cell, when both
+    ran the same cells and seeds; else one line saying no comparable reference exists."""
+    from pathlib import Path
+
+    from bninit.report.reproduce import against_reference
+    from bninit.report.study import config_columns, read_runs
+
+    reference_path = Path(reference_path)
+    if not reference_path.is_file():
+        return [f"no comparable reference: {reference_path} is not here"]
+    ours, theirs = read_runs(csv_path), read_runs(reference_path)
+    keys = [k for k in config_columns(ours) if k in config_columns(theirs)]
+
+    def plan(runs):
+        return set(runs[keys].astype(str).itertuples(index=False, name=None))
+
+    if plan(ours) != plan(theirs):
+        return [
+            f"no comparable reference: {reference_path} was made with other settings or seeds "
+            "(compare with a study of the same cells, seeds and epochs)"
+        ]
+    rep = against_reference(ours, theirs, margin, alpha, str(reference_path))
+    lines = [rep.summary() + f" (margin ±{margin:g} points, α = {alpha:g})"]
+    for _, row in rep.rows.iterrows():
+        lines.append(
+            f"  {_label(row)}: {row['mean']:.2f} vs {row['reference_mean']:.2f} (Δ {row['delta']:+.2f}, "
+            f"Welch p {fmt_p(row['welch_p'])}, TOST p {fmt_p(row['tost_p'])}; "
+            f"{int(row['identical_seeds'])}/{int(row['common_seeds'])} seeds bit-identical): {row['verdict']}"
+        )
+    lines.append("  hardware: " + "; ".join(dict.fromkeys(rep.rows["hardware"])))
+    return lines
