@@ -6,6 +6,7 @@ The method for your own training loop (see the README's "Your model, your data, 
     bninit.init_method(model, gamma=0.1)    # conv/linear/bias init, every BN scale = gamma
     torch.optim.SGD(bninit.param_groups(model, lr=0.1, c=100), momentum=0.9)
     bninit.InputBatchNorm2d(3, gamma=0.1)   # the input BN (scale gamma * 0.58, frozen shift)
+    bninit.bn_scales(model)                 # the BN scales (gamma) these act on, and only them
 
 The names are re-exported from bninit.method lazily, so `import bninit` stays light.
 """
@@ -20,13 +21,14 @@ _API = {
     "param_groups": "bninit.method.optim",
     "InputBatchNorm2d": "bninit.method.norms",
     "convert_bn": "bninit.method.convert",
+    "bn_scales": "bninit.method.norms",
 }
-__all__ = ["__version__", "init_method", "param_groups", "InputBatchNorm2d", "convert_bn"]
+__all__ = ["__version__", "init_method", "param_groups", "InputBatchNorm2d", "convert_bn", "bn_scales"]
 
 if TYPE_CHECKING:
     from bninit.method.convert import convert_bn
     from bninit.method.init import init_method
-    from bninit.method.norms import InputBatchNorm2d
+    from bninit.method.norms import InputBatchNorm2d, bn_scales
     from bninit.method.optim import param_groups
 
 
