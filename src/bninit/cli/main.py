@@ -77,6 +77,8 @@ SUBCOMMANDS = {
     "plan": "bninit.cli.plan:plan_cli",
     "demo": "bninit.cli.demo:demo_main",
     "data": "bninit.cli.data:data_main",
+    "bench": "bninit.bench.speed:main",
+    "gpu-check": "bninit.bench.gpu_check:main",
 }
 
 
