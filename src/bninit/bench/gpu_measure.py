@@ -26,10 +26,10 @@ from bninit.seeds import md5_seed, seed_everything
 
 
 def synthetic_cifar(n_train: int, n_test: int, seed: int = 1) -> ImageData:
-    """CIFAR-10-shaped uint8 data (3 x 32 x 32, 10 classes, flip augmentation) as bninit loads it."""
+    """CIFAR-10-shaped uint8 data (3 x 32 x 32, 10 classes) as bninit loads it (the epochs here flip)."""
     x, y = synthetic_data(n_train, seed)
     xt, yt = synthetic_data(n_test, seed + 1)
-    return ImageData(x, y, xt, yt, num_classes=10, augment="flip", image_size=32)
+    return ImageData(x, y, xt, yt, num_classes=10, image_size=32)
 
 
 def sync(device: torch.device) -> None:
