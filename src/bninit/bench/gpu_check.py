@@ -37,7 +37,7 @@ from bninit.bench.rows import machine
 STEPS = ("loop", "projection", "concurrent", "determinism", "sweep")
 NOT_GPU = (
     "not GPU figures: no CUDA device was used, every step ran on the CPU at tiny sizes "
-    "to exercise this script; run it on a GPU for the figures"
+    "to exercise this command; run it on a GPU for the figures"
 )
 
 # Sizes per device, in one place. cuda: what fits the budget on one GPU; cpu: tiny (the tests' path).
