@@ -14,9 +14,9 @@ pip() {
     .venv/bin/python -m pip --disable-pip-version-check -q "$@" \
         2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 }
+# The `tested` extra (pyproject.toml) pins the torch and torchvision the reference results were made with.
 if ! .venv/bin/python -c "import torch, torchvision" 2>/dev/null; then
-    echo "setup: installing torch 2.14.1 + torchvision 0.29.1 (about a minute)"
-    pip install torch==2.14.1 torchvision==0.29.1
+    echo "setup: installing torch + torchvision at the tested versions (pyproject.toml: tested; about a minute)"
 fi
-echo "setup: installing bninit${extras:+[$extras]} (editable)"
-pip install -e ".${extras:+[$extras]}"
+echo "setup: installing bninit[tested${extras:+,$extras}] (editable)"
+pip install -e ".[tested${extras:+,$extras}]"

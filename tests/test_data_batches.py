@@ -111,7 +111,7 @@ def _dataset(stored: int, image_size: int, augment: str = "flip"):
     from bninit.data import ImageData
 
     x = _images(6, stored) | 1  # no zero pixel in the images themselves
-    return ImageData(x, torch.arange(6), x, torch.arange(6), 6, augment, image_size)
+    return ImageData(x, torch.arange(6), x, torch.arange(6), 6, image_size, augment)
 
 
 def test_crop_flip_on_cifar_sized_images_crops_32_from_4_pixel_zero_padding():

@@ -35,7 +35,7 @@ def test_cifar10_folder_round_trip_and_split(tmp_path, monkeypatch):
     assert np.array_equal(data.train_y.numpy(), expected["train_y"])
     assert np.array_equal(data.test_x.numpy(), expected["test_x"])
     assert np.array_equal(data.test_y.numpy(), expected["test_y"])
-    assert (data.num_classes, data.augment, data.image_size, data.channels) == (10, "flip", 32, 3)
+    assert (data.num_classes, data.augment, data.image_size, data.channels) == (10, None, 32, 3)
     assert cache_path("cifar10", tmp_path).is_file()
     train_idx, val_idx = stratified_split(data.train_y.numpy())
     assert len(val_idx) == 10 and sorted(data.train_y[val_idx].tolist()) == list(range(10))

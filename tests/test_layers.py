@@ -1,4 +1,4 @@
-"""The package's layers: imports flow one way (cli -> sweep/report -> run -> store -> config ->
+"""The package's layers: imports flow one way (cli/bench -> sweep/report -> run -> store -> config ->
 method/models/data -> errors/seeds), with no cycle between modules, counting imports inside
 functions too. A new module is checked by being in a layer's folder."""
 
@@ -23,6 +23,7 @@ LAYERS = {
     "bninit.sweep": 5,
     "bninit.report": 5,
     "bninit.cli": 6,
+    "bninit.bench": 6,  # `bninit bench` / `bninit gpu-check`: beside the CLI, over run/ and sweep/
 }
 SAME_LAYER_OK = {frozenset({"bninit.method", "bninit.models"})}  # models take the method's norm layers
 

@@ -19,13 +19,15 @@ subcommands:
   report    significance tables (Markdown, LaTeX, CSV) and plots from a collected CSV
             bninit report CSV [--format markdown|latex|all] [--alpha 0.05] [--holm] [--paper 1a] [-o DIR]
             [--against KEY=VALUE ...] [--pairwise [KEY ...]] [--alternative greater|two-sided] [--preset NAME]
-            [--equivalence MARGIN] [--power]
+            [--equivalence MARGIN] [--power] [--margin POINTS] [--reference OTHER_CSV]
   plan      seeds (and runs, hours) a study needs to detect a difference D, from a pilot study's CSV
             bninit plan PILOT_CSV --effect D [--power 0.8] [--alpha 0.05] [--preset NAME]
   demo      the offline study end to end (digits, 15 seeds: sweep, collect, report): minutes on a CPU
   data      bninit data check [data_dir=PATH]: which datasets are ready, and where;
             bninit data prepare NAME [data_dir=PATH]: decode a dataset once into the tensor cache
   migrate   bninit migrate RUNS_DIR: move run dirs an earlier bninit named differently to today's names
+  bench     the side-by-side speed benchmark of the training loop (bninit bench --help)
+  gpu-check the one-command GPU measurement: speed, determinism, concurrency (bninit gpu-check --help)
 
 Every run lands in runs_dir/<dataset>/<arch>/<method>-<hash>/seed=<n>/; re-running a finished run
 skips it, re-running an interrupted one resumes it."""
@@ -85,6 +87,8 @@ SUBCOMMANDS = {
     "demo": "bninit.cli.demo:demo_main",
     "data": "bninit.cli.data:data_main",
     "migrate": "bninit.cli.migrate:migrate_main",
+    "bench": "bninit.bench.speed:main",
+    "gpu-check": "bninit.bench.gpu_check:main",
 }
 
 

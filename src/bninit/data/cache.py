@@ -104,7 +104,7 @@ def cached(
     return {"arrays": arrays, "num_classes": num_classes, "source": source}
 
 
-def image_data(record: dict, augment: str, image_size: int) -> ImageData:
+def image_data(record: dict, image_size: int) -> ImageData:
     """The ImageData a cache record holds (see bninit.data.ImageData for the fields)."""
     a = record["arrays"]
     return ImageData(
@@ -113,6 +113,5 @@ def image_data(record: dict, augment: str, image_size: int) -> ImageData:
         a["test_x"],
         a["test_y"],
         num_classes=record["num_classes"],
-        augment=augment,
         image_size=image_size,
     )

@@ -45,7 +45,7 @@ def source_status(name: str, data_dir: str | Path) -> str | None:
 
 def load_cifar(name: str, data_dir: str) -> ImageData:
     record = cached(name, data_dir, lambda: build_cifar(name, data_dir))
-    return image_data(record, "flip", 32)
+    return image_data(record, 32)
 
 
 def build_cifar(name: str, data_dir: str | Path) -> tuple[dict[str, torch.Tensor], int, str]:

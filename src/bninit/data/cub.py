@@ -38,7 +38,7 @@ def source_status(data_dir: str | Path) -> str | None:
 
 def load_cub(data_dir: str) -> ImageData:
     record = cached(NAME, data_dir, lambda: build_cub(data_dir))
-    return image_data(record, "crop_flip", IMAGE_SIZE)
+    return image_data(record, IMAGE_SIZE)
 
 
 def build_cub(data_dir: str | Path) -> tuple[dict[str, torch.Tensor], int, str]:

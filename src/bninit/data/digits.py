@@ -23,6 +23,4 @@ def load_digits() -> ImageData:
         np.arange(len(labels)), test_size=TEST_FRACTION, stratify=labels, random_state=SPLIT_SEED
     )
     x, y = torch.from_numpy(images), torch.from_numpy(labels)
-    return ImageData(
-        x[train_idx], y[train_idx], x[test_idx], y[test_idx], num_classes=10, augment="none", image_size=8
-    )
+    return ImageData(x[train_idx], y[train_idx], x[test_idx], y[test_idx], num_classes=10, image_size=8)

@@ -43,7 +43,7 @@ def load_folder(path: str, data_dir: str, image_size: int, stored_size: int) -> 
         return arrays, len(classes), source
 
     record = cached(f"{NAME}-{key}-s{stored_size}", data_dir, build, kind=NAME, source=source)
-    return image_data(record, "none", image_size)
+    return image_data(record, image_size)
 
 
 def list_images(root: Path) -> tuple[dict[str, list[tuple[str, int]]], list[str]]:

@@ -12,8 +12,11 @@ class ImageData:
     test_x: torch.Tensor
     test_y: torch.Tensor
     num_classes: int
-    augment: str  # "none" | "flip" | "crop_flip" (see bninit.data.batches)
     image_size: int  # the side the network sees (after any crop)
+    # "none" | "flip" | "crop_flip" (bninit.data.batches): the run's choice (config key `augment`,
+    # per dataset in conf/dataset/<name>.yaml), set by bninit.data.augment.with_augment; a loader
+    # leaves it None.
+    augment: str | None = None
 
     @property
     def channels(self) -> int:

@@ -4,7 +4,7 @@ import math
 
 from torch import nn
 
-from bninit.method.norms import RELU_STD, InputBatchNorm2d, is_batchnorm
+from bninit.method.norms import RELU_STD, InputBatchNorm2d, bn_layers
 
 # How linear weights start. "paper": Kaiming uniform with fan_in and the ReLU gain, U(-b, b) with
 # b = sqrt(6 / fan_in), as the code behind the paper's numbers does (it passes a = sqrt(5) too,
@@ -45,8 +45,7 @@ def init_method(model: nn.Module, gamma: float = 0.1, linear_init: str = "paper"
 
 def init_bn_scales(model: nn.Module, gamma: float) -> None:
     """Every BN scale to gamma (the input BN to gamma * 0.58), every BN shift to 0."""
-    for module in model.modules():
-        if is_batchnorm(module) and module.affine:
-            scale = gamma * RELU_STD if isinstance(module, InputBatchNorm2d) else gamma
-            nn.init.constant_(module.weight, scale)
-            nn.init.zeros_(module.bias)
+    for module in bn_layers(model):
+        scale = gamma * RELU_STD if isinstance(module, InputBatchNorm2d) else gamma
+        nn.init.constant_(module.weight, scale)
+        nn.init.zeros_(module.bias)

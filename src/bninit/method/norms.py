@@ -6,9 +6,9 @@ differ only in the gamma they are initialised with and the lr divisor c of their
 
 Every variant is an nn.BatchNorm2d: the same normalization xhat, running statistics, eval mode
 and state_dict keys, with `weight` (gamma) and `bias` (beta) as the BN scale and shift that
-init_bn_scales sets and optim.param_groups gives lr / c. A variant's extra parameters have other
-names (`lam`, `w_v`, `w_b`), so they learn at the base lr without decay, and get their own init
-in `reset_parameters`.
+init_bn_scales sets and optim.param_groups gives lr / c (both pick them with `bn_scales`). A
+variant's extra parameters have other names (`lam`, `w_v`, `w_b`), so they learn at the base lr
+without decay, and get their own init in `reset_parameters`.
 """
 
 import abc
@@ -83,6 +83,20 @@ def channel_stats(images: torch.Tensor, chunk: int = 512) -> tuple[torch.Tensor,
 def is_batchnorm(module: nn.Module) -> bool:
     """True for every BN-like layer of a network (the configured variant and the input BN)."""
     return isinstance(module, nn.modules.batchnorm._BatchNorm)
+
+
+def bn_layers(model: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
+    """Every BN layer of `model` with a scale and a shift (affine), in module order, each once:
+    the layers whose `weight` is a BN scale. Every class of NORM_LAYERS and InputBatchNorm2d is
+    one; LayerNorm, GroupNorm, PReLU and any other module are not, whatever their parameters
+    are called."""
+    return [m for m in model.modules() if is_batchnorm(m) and m.affine]
+
+
+def bn_scales(model: nn.Module) -> list[nn.Parameter]:
+    """The method's BN scales (gamma): the `weight` of every layer in `bn_layers(model)`. The one
+    definition the init, the optimizer's lr / c group and the recorded scale statistics share."""
+    return [m.weight for m in bn_layers(model)]
 
 
 class VariantBatchNorm2d(nn.BatchNorm2d, abc.ABC):

@@ -3,22 +3,27 @@
 import torch
 from torch import nn
 
+from bninit.method.norms import bn_scales
+
 ETA_MIN = 1e-8
 
 
 def param_groups(model: nn.Module, lr: float, c: float = 100.0, weight_decay: float = 1e-4) -> list[dict]:
-    """Three groups for any torch optimizer: BN scales (1-D `weight`s) at lr/c without decay,
-    other 1-D parameters (biases, BN shifts) at lr without decay, everything else (conv/linear
+    """Three groups for any torch optimizer: BN scales (`bninit.method.norms.bn_scales`: the
+    gamma of every BN layer) at lr/c without decay, other 1-D parameters (biases, BN shifts, the
+    weights of LayerNorm, GroupNorm, PReLU) at lr without decay, everything else (conv/linear
     weights) at lr with `weight_decay`. Each group is a dict with "name", "params", "lr" and
     "weight_decay"; a group may be empty (drop those for optimizers that refuse them).
 
-    Frozen parameters (the input BN's shift) are left out.
+    Frozen parameters (the input BN's shift) are left out. Parameters keep the order of
+    `model.parameters()` within each group.
     """
+    is_scale = {id(p) for p in bn_scales(model)}
     scales, no_decay, decay = [], [], []
-    for name, param in model.named_parameters():
+    for param in model.parameters():
         if not param.requires_grad:
             continue
-        if param.ndim == 1 and name.rsplit(".", 1)[-1] == "weight":
+        if id(param) in is_scale:
             scales.append(param)
         elif param.ndim <= 1:
             no_decay.append(param)

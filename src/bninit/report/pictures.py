@@ -15,9 +15,9 @@ import pandas as pd
 
 from bninit.atomic import write_text
 from bninit.report.analysis import Report
-from bninit.report.defaults import is_base_cell
 from bninit.report.compare import fmt_value
 from bninit.report.curves import curve_table, plot_curves
+from bninit.report.defaults import is_base_cell
 from bninit.report.grid import grid_table, plot_grid
 from bninit.report.plots import slug
 from bninit.store.study import read_history

@@ -28,7 +28,7 @@ from bninit.data.image_data import ImageData
 from bninit.data.split import stratified_split
 from bninit.errors import UserError
 from bninit.method.init import init_bn_scales, init_weights
-from bninit.method.norms import NORM_LAYERS, InputBatchNorm2d, input_norm_layer, is_batchnorm
+from bninit.method.norms import NORM_LAYERS, InputBatchNorm2d, bn_layers, input_norm_layer
 from bninit.method.optim import build_optimizer, build_scheduler
 from bninit.models import build_model
 from bninit.run.fastpath import PLAIN, FastPath
@@ -130,11 +130,7 @@ def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.
 
 def bn_scale_stats(model: nn.Module) -> tuple[float, float]:
     """Mean and std of every BN scale of the network (the input BN left out)."""
-    scales = [
-        m.weight.detach().flatten()
-        for m in model.modules()
-        if is_batchnorm(m) and m.affine and not isinstance(m, InputBatchNorm2d)
-    ]
+    scales = [m.weight.detach().flatten() for m in bn_layers(model) if not isinstance(m, InputBatchNorm2d)]
     values = torch.cat(scales).float()
     return values.mean().item(), values.std().item()
 

@@ -1,6 +1,6 @@
-"""scripts/gpu_check.py's Markdown: one section per step, from the report dict it writes as JSON."""
+"""`bninit gpu-check`'s Markdown: one section per step, from the report dict it writes as JSON."""
 
-import bench  # scripts/bench.py: hms
+from bninit.bench.rows import describe, hms
 
 
 def num(value, digits: int = 0) -> str:
@@ -35,8 +35,8 @@ def row_cells(r: dict, first: list[str]) -> list[str]:
         num(r.get("train_x_ref"), 2),
         num(r["eval_ips"]),
         mem,
-        bench.hms(r["run_180_epochs_s"]),
-        bench.hms(r["cell_15_seeds_s"]),
+        hms(r["run_180_epochs_s"]),
+        hms(r["cell_15_seeds_s"]),
     ]
 
 
@@ -69,15 +69,15 @@ def projection_section(step: dict) -> list[str]:
     lines = ["## 2. One full epoch with the defaults, projected", ""]
     if "train_s" in step:
         lines += [
-            f"{step['arch']}, batch {step['batch_size']}, options {bench.describe(step['options'])}: "
+            f"{step['arch']}, batch {step['batch_size']}, options {describe(step['options'])}: "
             f"{step['train_images']} training images in {step['train_s']:.2f} s "
             f"({step['train_ips']:,.0f} img/s), {step['val_images']} val in {step['val_s']:.2f} s, "
             f"{step['test_images']} test in {step['test_s']:.2f} s (measured epoch + evaluation: "
             f"{step['measured_epoch_s']:.1f} s; peak {num(step['peak_mem_mib'])} MiB).",
             "",
             f"* CIFAR-10 epoch (45k train + 5k val): **{step['epoch_s']:.1f} s**",
-            f"* 180-epoch run ({step['eval_test']}): **{bench.hms(step['run_180_epochs_s'])}**",
-            f"* 15-seed cell, one run at a time: **{bench.hms(step['cell_15_seeds_s'])}** "
+            f"* 180-epoch run ({step['eval_test']}): **{hms(step['run_180_epochs_s'])}**",
+            f"* 15-seed cell, one run at a time: **{hms(step['cell_15_seeds_s'])}** "
             "(with k runs at once: see 3)",
             "",
         ]

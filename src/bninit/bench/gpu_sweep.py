@@ -1,4 +1,4 @@
-"""scripts/gpu_check.py's last step: a mini sweep through the real `bninit` command, as a user runs
+"""`bninit gpu-check`'s last step: a mini sweep through the real `bninit` command, as a user runs
 one (Hydra multirun, joblib launcher, runs_per_gpu), then `bninit collect` and `bninit report`;
 and a check of the GPU slot claiming a sweep worker does (bninit.sweep.placement.claim_gpu)."""
 
@@ -12,17 +12,18 @@ import tempfile
 import time
 from pathlib import Path
 
-# A sweep worker claiming its GPU slot (bninit.sweep.placement.claim_gpu) and holding it until released.
-CLAIM_HOLDER = """
-import json, sys, time
-from pathlib import Path
 from bninit.sweep.placement import claim_gpu
-spec = json.loads(sys.argv[1])
-print(claim_gpu(spec["n_devices"], Path(spec["lock_dir"]), fallback=spec["rank"], slots=spec["slots"]),
-      flush=True)
-while not Path(spec["release"]).exists():
-    time.sleep(0.02)
-"""
+
+
+def hold_claim(spec: dict) -> None:
+    """A sweep worker's GPU slot claim (bninit.sweep.placement.claim_gpu): print the slot it got,
+    then hold it until spec["release"] exists (run in a process of its own: the lock lives with it)."""
+    print(
+        claim_gpu(spec["n_devices"], Path(spec["lock_dir"]), fallback=spec["rank"], slots=spec["slots"]),
+        flush=True,
+    )
+    while not Path(spec["release"]).exists():
+        time.sleep(0.02)
 
 
 def bninit_command() -> str:
@@ -111,7 +112,7 @@ def claim_check(n_devices: int = 2, slots: int = 2, timeout: float = 30.0) -> di
                     "release": str(release),
                 }
                 proc = subprocess.Popen(
-                    [sys.executable, "-c", CLAIM_HOLDER, json.dumps(spec)],
+                    [sys.executable, "-m", "bninit.bench.worker", "claim", json.dumps(spec)],
                     env=env,
                     stdout=subprocess.PIPE,
                     text=True,

@@ -1,23 +1,23 @@
 """Does the fast path change what is measured? 15 digits runs with bninit's fast defaults against
 15 with the reference settings (fp32, NCHW, test every epoch), same seeds, same everything else.
 
-    python scripts/speed_accuracy.py             # 30 runs of 30 epochs; about 5-10 min on 2 cores
-    python scripts/speed_accuracy.py --with-bf16 # and 15 more with precision=bf16
+    bninit bench accuracy                # 30 runs of 30 epochs; about 5-10 min on 2 cores
+    bninit bench accuracy --with-bf16    # and 15 more with precision=bf16
 
 Runs go through bninit.run.train.run (resumable, skipped when done) under --runs-dir; the summary is
 printed as a markdown table and written to results/bench/accuracy-digits.json.
 """
 
-import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 from scipy import stats
 
+from bninit.atomic import write_text
+from bninit.bench.parser import OneLineParser
 from bninit.run.train import run
 from bninit.sweep.compose import compose_run_config
 
@@ -29,7 +29,7 @@ BF16 = {"fast + bf16": ["precision=bf16"]}
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = OneLineParser(prog="bninit bench accuracy", description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, default=15)
     p.add_argument("--runs-dir", default="runs/speed-accuracy")
     p.add_argument("--with-bf16", action="store_true")
@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nmeans within one std of the reference: {within}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
+    write_text(
+        out,
         json.dumps(
             {
                 "date_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
@@ -88,11 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             indent=2,
         )
-        + "\n"
+        + "\n",
     )
     print(f"wrote {out}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

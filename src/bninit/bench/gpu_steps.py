@@ -1,20 +1,27 @@
-"""scripts/gpu_check.py's five steps. Each takes the run's Context and a deadline and returns
-what it measured (a dict for the JSON); its measurements run in processes of their own:
-scripts/bench.py's workers (the loops), scripts/gpu_measure.py (an epoch, determinism) and the
-`bninit` command (the mini sweep, scripts/gpu_sweep.py)."""
+"""`bninit gpu-check`'s five steps. Each takes the run's Context and a deadline and returns
+what it measured (a dict for the JSON); its measurements run in processes of their own
+(bninit.bench.worker): the benchmark's loops (bninit.bench.loops), an epoch and determinism
+(bninit.bench.gpu_measure), and the `bninit` command (the mini sweep, bninit.bench.gpu_sweep)."""
 
 import json
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import bench  # scripts/bench.py: its workers, rows and projections
-import gpu_sweep
+from bninit.bench import gpu_sweep
+from bninit.bench.rows import (
+    CIFAR10,
+    best_round,
+    cell_seconds,
+    default_settings,
+    hms,
+    loop_jobs,
+    projected_seconds,
+)
+from bninit.bench.workers import WorkerFailed, run_workers
 
-SCRIPTS = Path(__file__).resolve().parent
-# bninit's option rows beside its default (fp32, channels_last, at_best): bench.loop_jobs adds it.
+# bninit's option rows beside its default (fp32, channels_last, at_best): loop_jobs adds it.
 LOOP_ROWS = [
     ("NCHW", {"channels_last": False}),
     ("bf16", {"precision": "bf16"}),
@@ -61,15 +68,15 @@ def projection(
     """Measured images/s -> one CIFAR-10 epoch, a 180-epoch run and a 15-seed cell (bench's
     arithmetic: 45k train + 5k val per epoch, the test set per epoch or twice at the end)."""
     train_ips, eval_ips = train_images / train_s, eval_images / eval_s
-    size = bench.CIFAR10
+    size = CIFAR10
     per_epoch_eval = size["val"] + (size["test"] if eval_test == "every_epoch" else 0)
-    run_s = bench.projected_seconds(train_ips, eval_ips, eval_test)
+    run_s = projected_seconds(train_ips, eval_ips, eval_test)
     return {
         "train_ips": train_ips,
         "eval_ips": eval_ips,
         "epoch_s": size["train"] / train_ips + per_epoch_eval / eval_ips,
         "run_180_epochs_s": run_s,
-        "cell_15_seeds_s": bench.cell_seconds(run_s, concurrent),
+        "cell_15_seeds_s": cell_seconds(run_s, concurrent),
     }
 
 
@@ -85,7 +92,7 @@ def skip_reason(ctx: Context, settings: dict) -> str | None:
 
 
 def bench_rows(ctx: Context, jobs: list[tuple], sizes: dict, deadline: float, tag: str) -> list[dict]:
-    """Each job through bench.run_workers, within the deadline; a row that fails or has no time
+    """Each job through run_workers, within the deadline; a row that fails or has no time
     left says so and the next one runs."""
     rows = []
     for job in jobs:
@@ -103,18 +110,18 @@ def bench_rows(ctx: Context, jobs: list[tuple], sizes: dict, deadline: float, ta
             continue
         threads = max(1, ctx.threads // k)
         try:
-            results = bench.run_workers(
+            results = run_workers(
                 {**ctx.spec(sizes), **overrides, "threads": threads},
                 k,
                 timeout=min(sizes[f"{heavy}_s"], left),
             )
-        except (bench.WorkerFailed, Exception) as err:  # one row's failure, recorded
+        except (WorkerFailed, Exception) as err:  # one row's failure, recorded
             rows.append(
                 {"loop": loop, "options": label, "concurrent": k, "status": "failed", "error": str(err)}
             )
             progress(f"[{tag}] {loop} {label} k={k}: FAILED: {err}")
             continue
-        row = bench.best_round(ctx.profile["arch"], job, [results])
+        row = best_round(ctx.profile["arch"], job, [results])
         row.update(
             status="ok",
             train_ips_per_run=[r["train_ips"] for r in results],
@@ -127,7 +134,7 @@ def bench_rows(ctx: Context, jobs: list[tuple], sizes: dict, deadline: float, ta
 
 def step_loop(ctx: Context, deadline: float) -> dict:
     sizes = ctx.profile["loop"]
-    rows = bench_rows(ctx, bench.loop_jobs(LOOP_ROWS, bench.default_settings()), sizes, deadline, "loop")
+    rows = bench_rows(ctx, loop_jobs(LOOP_ROWS, default_settings()), sizes, deadline, "loop")
     ref = rows[0] if rows[0]["status"] == "ok" else None
     for r in rows:
         if r["status"] == "ok":
@@ -150,7 +157,7 @@ def step_projection(ctx: Context, deadline: float) -> dict:
         **sizes,
     }
     out = measure("epoch", spec, deadline - time.monotonic())
-    eval_test = bench.default_settings()["eval_test"]
+    eval_test = default_settings()["eval_test"]
     out["measured_epoch_s"] = out["train_s"] + out["val_s"] + out["test_s"]
     out.update(
         projection(
@@ -163,7 +170,7 @@ def step_projection(ctx: Context, deadline: float) -> dict:
     )
     progress(
         f"[projection] epoch of {out['train_images']} images: {out['train_s']:.1f} s; "
-        f"180-epoch run ~{bench.hms(out['run_180_epochs_s'])}"
+        f"180-epoch run ~{hms(out['run_180_epochs_s'])}"
     )
     return {
         "arch": ctx.profile["arch"],
@@ -175,7 +182,7 @@ def step_projection(ctx: Context, deadline: float) -> dict:
 
 def step_concurrent(ctx: Context, deadline: float) -> dict:
     sizes = ctx.profile["concurrent"]
-    default = bench.default_settings()
+    default = default_settings()
     jobs = [
         (
             "bninit",
@@ -237,10 +244,10 @@ class StepFailed(Exception):
 
 
 def measure(step: str, spec: dict, timeout: float) -> dict:
-    """scripts/gpu_measure.py `step` in a process of its own; its JSON line."""
+    """bninit.bench.gpu_measure's `step` in a process of its own; its JSON line."""
     try:
         proc = subprocess.run(
-            [sys.executable, str(SCRIPTS / "gpu_measure.py"), step, json.dumps(spec)],
+            [sys.executable, "-m", "bninit.bench.worker", step, json.dumps(spec)],
             capture_output=True,
             text=True,
             timeout=max(1.0, timeout),

@@ -2,11 +2,11 @@
 time of a 180-epoch CIFAR-10 run, concurrent runs on one GPU, determinism, and a mini sweep
 through the real CLI. On one CUDA GPU it finishes within its time budget (default 450 s).
 
-    scripts/gpu_check.sh                      # = scripts/setup.sh, then this script
-    python scripts/gpu_check.py --out DIR     # JSON + Markdown under DIR (default results/gpu)
+    bninit gpu-check                  # JSON + Markdown under results/gpu
+    bninit gpu-check --out DIR        # under DIR
 
 Steps (each in processes of its own: one that fails records its error and the next one runs):
-  loop         scripts/bench.py's side-by-side loop: the reference-style loop (PIL + DataLoader)
+  loop         `bninit bench`'s side-by-side loop: the reference-style loop (PIL + DataLoader)
                against bninit's default, NCHW, bf16 and compile; train/eval images/s, x reference
   projection   one full synthetic CIFAR-10 epoch (45k train) + evaluation (5k val, 10k test) with
                the default options -> a 180-epoch run and a 15-seed cell
@@ -26,17 +26,18 @@ import sys
 import time
 from pathlib import Path
 
-import bench  # scripts/bench.py: its workers, rows and projections
 import torch
-from gpu_report import markdown
-from gpu_steps import STEP_FUNCTIONS, Context, progress
 
 from bninit.atomic import write_text
+from bninit.bench.gpu_report import markdown
+from bninit.bench.gpu_steps import STEP_FUNCTIONS, Context, progress
+from bninit.bench.parser import OneLineParser
+from bninit.bench.rows import machine
 
 STEPS = ("loop", "projection", "concurrent", "determinism", "sweep")
 NOT_GPU = (
     "not GPU figures: no CUDA device was used, every step ran on the CPU at tiny sizes "
-    "to exercise this script; run it on a GPU for the figures"
+    "to exercise this command; run it on a GPU for the figures"
 )
 
 # Sizes per device, in one place. cuda: what fits the budget on one GPU; cpu: tiny (the tests' path).
@@ -131,12 +132,6 @@ def run_step(ctx: Context, name: str, later: list[str]) -> dict:
 # ---------------------------------------------------------------- the command
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, no usage block or traceback
-        print(f"gpu_check: error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def seconds(text: str) -> float:
     try:
         value = float(text)
@@ -164,8 +159,8 @@ def gpu_index(text: str) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = Parser(
-        prog="gpu_check",
+    p = OneLineParser(
+        prog="bninit gpu-check",
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -203,17 +198,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-# What the chosen GPU is, asked in a child process (the only GPU it sees), so that this process
-# never initialises CUDA and holds no context or memory on the GPU while the steps measure.
-GPU_INFO = """
-import json, torch
-p = torch.cuda.get_device_properties(0)
-print(json.dumps({"name": p.name, "memory_gib": round(p.total_memory / 2**30, 1),
-                  "capability": f"{p.major}.{p.minor}", "bf16": torch.cuda.is_bf16_supported(),
-                  "cuda": torch.version.cuda}))
-"""
-
-
 def select_gpu(index: int) -> dict:
     """Make GPU `index` the only one the steps' processes see (CUDA_VISIBLE_DEVICES); what it is."""
     count = torch.cuda.device_count()
@@ -227,8 +211,15 @@ def select_gpu(index: int) -> dict:
         "name": f"GPU {index}",
         "bf16": True,
     }
+    # asked in a child process (the only GPU it sees), so that this process never initialises
+    # CUDA and holds no context or memory on the GPU while the steps measure
     try:
-        proc = subprocess.run([sys.executable, "-c", GPU_INFO], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bninit.bench.worker", "gpu-info", "{}"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         info.update(json.loads(proc.stdout.strip().splitlines()[-1]))
     except (subprocess.TimeoutExpired, IndexError, ValueError) as err:
         info["error"] = f"could not query the GPU: {type(err).__name__}: {err}"
@@ -248,9 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         "gpu": gpu,
         "note": None if gpu else NOT_GPU,
         "device": args.device,
-        "machine": bench.machine(torch.device("cpu"), threads),
+        "machine": machine(torch.device("cpu"), threads),
         "budget_s": budget,
-        "command": " ".join(["scripts/gpu_check.py", *(argv if argv is not None else sys.argv[1:])]),
+        "command": " ".join(["bninit gpu-check", *(argv if argv is not None else sys.argv[1:])]),
         "profile": profile,
         "steps": {},
     }
@@ -293,7 +284,3 @@ def main(argv: list[str] | None = None) -> int:
 def save(report: dict, paths: list[Path]) -> None:
     write_text(paths[0], json.dumps(report, indent=2) + "\n")
     write_text(paths[1], markdown(report))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,32 +1,26 @@
-"""scripts/bench.py: its projections, its resnet18, and one tiny side-by-side run."""
+"""`bninit bench` (bninit.bench): its projections, its resnet18, and one tiny side-by-side run."""
 
-import importlib.util
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 from torchvision.models import resnet18
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
-spec = importlib.util.spec_from_file_location("bench", SCRIPT)
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
+from bninit.bench import loops, rows, speed
 
 
 def test_projection_counts_the_test_set_every_epoch_or_twice_at_the_end():
     # 1000 train img/s, 5000 eval img/s: 45 s training + 1 s val (+ 2 s test) per epoch.
-    assert bench.projected_seconds(1000, 5000, "every_epoch") == pytest.approx(180 * 48)
-    assert bench.projected_seconds(1000, 5000, "at_best") == pytest.approx(180 * 46 + 4)
-    assert bench.cell_seconds(100.0) == 1500.0
-    assert bench.cell_seconds(100.0, concurrent=4) == 400.0  # 4 waves of 4, 4, 4, 3 runs
+    assert rows.projected_seconds(1000, 5000, "every_epoch") == pytest.approx(180 * 48)
+    assert rows.projected_seconds(1000, 5000, "at_best") == pytest.approx(180 * 46 + 4)
+    assert rows.cell_seconds(100.0) == 1500.0
+    assert rows.cell_seconds(100.0, concurrent=4) == 400.0  # 4 waves of 4, 4, 4, 3 runs
 
 
 def test_bench_resnet18_is_torchvisions_with_the_cifar_stem():
-    ours = bench.cifar_resnet18(64, 10).eval()
+    ours = loops.cifar_resnet18(64, 10).eval()
     theirs = resnet18(num_classes=10)
     theirs.conv1 = nn.Conv2d(3, 64, 3, padding=1, bias=False)
     theirs.maxpool = nn.Identity()
@@ -39,11 +33,11 @@ def test_bench_resnet18_is_torchvisions_with_the_cifar_stem():
 
 
 @pytest.mark.slow
-def test_bench_compares_both_loops_and_writes_the_table(tmp_path):
+def test_bench_compares_both_loops_and_writes_the_table(tmp_path, bninit_command):
     proc = subprocess.run(
         [
-            sys.executable,
-            str(SCRIPT),
+            bninit_command,
+            "bench",
             "--archs",
             "resnet20",
             "--train-images",
@@ -84,13 +78,24 @@ def test_bench_compares_both_loops_and_writes_the_table(tmp_path):
         assert r["cell_15_seeds_s"] == pytest.approx(15 / r["concurrent"] * r["run_180_epochs_s"], rel=0.3)
 
 
-def test_a_bad_concurrent_list_is_refused_in_one_line():
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--concurrent", "1,x"],
+            "bninit bench: error: argument --concurrent: '1,x': expected a comma list of whole numbers "
+            ">= 0, e.g. 1,2,4",
+        ),
+        (["--archs", "resnet20,resnet19"], "bninit bench: error: --archs: unknown arch 'resnet19'; known: "),
+    ],
+)
+def test_bad_arguments_are_refused_in_one_line_exit_2(args, message, bninit_command, tmp_path):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--concurrent", "1,x"], capture_output=True, text=True, timeout=120
+        [bninit_command, "bench", *args, "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1] == (
-        "bench.py: error: argument --concurrent: '1,x': expected a comma list of whole numbers >= 0, "
-        "e.g. 1,2,4"
-    )
-    assert bench.k_values("0") == [0] and bench.k_values("1,2,4") == [1, 2, 4]
+    assert proc.returncode == 2 and proc.stderr.startswith(message) and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+    assert speed.k_values("0") == [0] and speed.k_values("1,2,4") == [1, 2, 4]

@@ -1,39 +1,35 @@
-"""The in-process measurements of scripts/gpu_check.py, each run in a process of its own:
+"""The in-process measurements of `bninit gpu-check`, each run in a process of its own:
 
-    python scripts/gpu_measure.py epoch SPEC_JSON         # one full synthetic epoch + evaluation
-    python scripts/gpu_measure.py determinism SPEC_JSON   # the same seed twice, deterministic on/off
+    python -m bninit.bench.worker epoch SPEC_JSON         # one full synthetic epoch + evaluation
+    python -m bninit.bench.worker determinism SPEC_JSON   # the same seed twice, deterministic on/off
 
 Each prints one JSON line last on stdout. The device is spec["device"] ("cpu" or "cuda": the
 parent makes exactly one GPU visible, so "cuda" is that GPU). Training goes through bninit's own
 loop (bninit.run.train.train_epoch / accuracy) on data in a bninit.data.ImageData, with the network
-scripts/bench.py builds (bninit's input BN + the architecture, bninit's init).
+the benchmark builds (bninit.bench.loops: bninit's input BN + the architecture, bninit's init).
 """
 
+import functools
 import hashlib
-import json
-import sys
 import time
 
-# bninit's modules and the benchmark's pieces: every import of either is here.
-import bench  # scripts/bench.py (this folder is on sys.path when a script here runs)
 import torch
 
-from bninit.config import RunConfig
+from bninit.bench.loops import BninitLoop, bninit_loop, make_network, synthetic_data
+from bninit.bench.rows import default_settings
 from bninit.data.batches import train_batches
 from bninit.data.image_data import ImageData
 from bninit.data.split import stratified_split
-from bninit.method.optim import build_optimizer
-from bninit.run.fastpath import FastPath
 from bninit.run.host_memory import keep_freed_memory
 from bninit.run.train import accuracy, train_epoch
 from bninit.seeds import md5_seed, seed_everything
 
 
 def synthetic_cifar(n_train: int, n_test: int, seed: int = 1) -> ImageData:
-    """CIFAR-10-shaped uint8 data (3 x 32 x 32, 10 classes, flip augmentation) as bninit loads it."""
-    x, y = bench.synthetic_data(n_train, seed)
-    xt, yt = bench.synthetic_data(n_test, seed + 1)
-    return ImageData(x, y, xt, yt, num_classes=10, augment="flip", image_size=32)
+    """CIFAR-10-shaped uint8 data (3 x 32 x 32, 10 classes) as bninit loads it (the epochs here flip)."""
+    x, y = synthetic_data(n_train, seed)
+    xt, yt = synthetic_data(n_test, seed + 1)
+    return ImageData(x, y, xt, yt, num_classes=10, image_size=32)
 
 
 def sync(device: torch.device) -> None:
@@ -62,26 +58,22 @@ def free(device: torch.device) -> None:
         torch.cuda.reset_peak_memory_stats(device)
 
 
-class Trainer:
-    """bninit's loop on one network: the run's fast path, optimizer and grad scaler."""
+def epoch(loop: BninitLoop, x, y, batch_size: int, generator) -> tuple[float, float]:
+    """One epoch of bninit's own loop over (x, y), flip augmentation, 32x32 (train loss, acc)."""
+    batches = train_batches(x, y, batch_size, generator, "flip", 32)
+    return train_epoch(loop.forward, loop.optimizer, batches, loop.fast, loop.scaler)
 
-    def __init__(self, spec: dict, train_x: torch.Tensor, options: dict):
-        self.device = torch.device(spec["device"])
-        self.fast = FastPath.for_run(RunConfig(**options), self.device)
-        self.fast.set_backend_flags()
-        model, _ = bench.make_network(spec["arch"], train_x)
-        self.model = model.to(self.device)
-        self.forward = self.fast.prepare(self.model)
-        self.optimizer = build_optimizer(self.model, 0.1, 100.0, 1e-4, 0.9)
-        self.scaler = self.fast.grad_scaler()
-        self.batch_size = spec["batch_size"]
 
-    def epoch(self, x, y, generator) -> tuple[float, float]:
-        batches = train_batches(x, y, self.batch_size, generator, "flip", 32)
-        return train_epoch(self.forward, self.optimizer, batches, self.fast, self.scaler)
+def evaluate(loop: BninitLoop, x, y) -> float:
+    return accuracy(loop.forward, x, y, 32, loop.fast)
 
-    def accuracy(self, x, y) -> float:
-        return accuracy(self.forward, x, y, 32, self.fast)
+
+def build(spec: dict, train_x: torch.Tensor, options: dict) -> tuple[torch.nn.Module, BninitLoop]:
+    """The benchmark's network for spec["arch"] on spec["device"] and bninit's loop over it."""
+    device = torch.device(spec["device"])
+    model, _ = make_network(spec["arch"], train_x)
+    model = model.to(device)
+    return model, bninit_loop(model, options, device)
 
 
 def measure_epoch(spec: dict) -> dict:
@@ -94,14 +86,15 @@ def measure_epoch(spec: dict) -> dict:
     x, y = data.train_x[train_idx].to(device), data.train_y[train_idx].to(device)
     xv, yv = data.train_x[val_idx].to(device), data.train_y[val_idx].to(device)
     xt, yt = data.test_x.to(device), data.test_y.to(device)
-    trainer = Trainer(spec, data.train_x[train_idx], bench.default_settings())
+    _, loop = build(spec, data.train_x[train_idx], default_settings())
+    train = functools.partial(epoch, loop, batch_size=spec["batch_size"], generator=generator)
     warm = spec["warmup_batches"] * spec["batch_size"]  # first-use costs (cudnn, allocator) untimed
-    trainer.epoch(x[:warm], y[:warm], generator)
-    trainer.accuracy(xv[:warm], yv[:warm])
+    train(x[:warm], y[:warm])
+    evaluate(loop, xv[:warm], yv[:warm])
     free(device)
-    (loss, _), train_s = clock(device, trainer.epoch, x, y, generator)
-    _, val_s = clock(device, trainer.accuracy, xv, yv)
-    _, test_s = clock(device, trainer.accuracy, xt, yt)
+    (loss, _), train_s = clock(device, train, x, y)
+    _, val_s = clock(device, evaluate, loop, xv, yv)
+    _, test_s = clock(device, evaluate, loop, xt, yt)
     return {
         "train_images": len(y),
         "val_images": len(yv),
@@ -111,7 +104,7 @@ def measure_epoch(spec: dict) -> dict:
         "test_s": test_s,
         "train_loss": loss,
         "peak_mem_mib": peak_mib(device),
-        "options": bench.default_settings(),
+        "options": default_settings(),
     }
 
 
@@ -131,13 +124,13 @@ def train_seeded(spec: dict, deterministic: bool) -> dict:
     data = synthetic_cifar(spec["train"], spec["test"])
     x, y = data.train_x.to(device), data.train_y.to(device)
     xt, yt = data.test_x.to(device), data.test_y.to(device)
-    trainer = Trainer(spec, data.train_x, {**bench.default_settings(), "deterministic": deterministic})
+    model, loop = build(spec, data.train_x, {**default_settings(), "deterministic": deterministic})
     history, seconds = [], []
     for _ in range(spec["epochs"]):
-        (loss, train_acc), s = clock(device, trainer.epoch, x, y, generator)
-        history.append({"train_loss": loss, "train_acc": train_acc, "test_acc": trainer.accuracy(xt, yt)})
+        (loss, train_acc), s = clock(device, epoch, loop, x, y, spec["batch_size"], generator)
+        history.append({"train_loss": loss, "train_acc": train_acc, "test_acc": evaluate(loop, xt, yt)})
         seconds.append(s)
-    state = {k: v.detach().cpu().clone() for k, v in trainer.model.state_dict().items()}
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     out = {
         "history": history,
         "epoch_s": seconds,
@@ -145,7 +138,7 @@ def train_seeded(spec: dict, deterministic: bool) -> dict:
         "state": state,
         "peak_mem_mib": peak_mib(device),
     }
-    del trainer, x, y, xt, yt, data
+    del model, loop, x, y, xt, yt, data
     free(device)
     return out
 
@@ -188,13 +181,8 @@ def measure_determinism(spec: dict) -> dict:
 STEPS = {"epoch": measure_epoch, "determinism": measure_determinism}
 
 
-def main(argv: list[str]) -> int:
-    step, spec = argv[0], json.loads(argv[1])
+def measure(step: str, spec: dict) -> dict:
+    """STEPS[step] on `spec`, with spec["threads"] torch threads, freed memory kept as in a run."""
     torch.set_num_threads(spec.get("threads", torch.get_num_threads()))
     keep_freed_memory()  # as every bninit run does
-    print(json.dumps(STEPS[step](spec)), flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    return STEPS[step](spec)

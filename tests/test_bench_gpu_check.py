@@ -1,5 +1,6 @@
-"""scripts/gpu_check.py: its CPU path end to end (every step, the JSON, the Markdown), its pure
-helpers (projection, budget, overlap), a failing or late step, GPU slot claims, bad arguments."""
+"""`bninit gpu-check` (bninit.bench.gpu_check): its CPU path end to end (every step, the JSON,
+the Markdown), its pure helpers (projection, budget, overlap), a failing or late step, GPU slot
+claims, bad arguments."""
 
 import json
 import subprocess
@@ -9,14 +10,8 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
-sys.path.insert(0, str(SCRIPTS))  # the scripts import each other (bench, gpu_sweep, ...) by name
-
-import gpu_check  # noqa: E402
-import gpu_measure  # noqa: E402
-import gpu_report  # noqa: E402
-import gpu_steps  # noqa: E402
-import gpu_sweep  # noqa: E402
+from bninit.bench import gpu_check, gpu_measure, gpu_report, gpu_steps, gpu_sweep
+from bninit.bench.rows import default_settings
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +19,8 @@ def cpu_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("gpu")
     proc = subprocess.run(
         [
-            sys.executable,
-            str(SCRIPTS / "gpu_check.py"),
+            str(Path(sys.executable).parent / "bninit"),  # the installed command
+            "gpu-check",
             "--device",
             "cpu",
             "--budget",
@@ -66,7 +61,7 @@ def test_cpu_run_measures_every_loop_and_the_projection(cpu_run):
         ("bninit", "ok"),
         ("bninit", "skipped"),
     ]
-    assert rows[0]["train_x_ref"] == 1.0 and rows[1]["settings"] == gpu_check.bench.default_settings()
+    assert rows[0]["train_x_ref"] == 1.0 and rows[1]["settings"] == default_settings()
     for r in rows[:4]:
         assert isinstance(r["train_ips"], float) and r["train_ips"] > 0 and r["eval_ips"] > 0
         assert r["run_180_epochs_s"] > 0 and r["cell_15_seeds_s"] > r["run_180_epochs_s"]
@@ -180,19 +175,19 @@ def test_gpu_slot_claims_each_slot_once_then_fall_back():
     [
         (
             ["--budget", "0"],
-            "gpu_check: error: argument --budget: '0' is not allowed: a number of seconds > 0",
+            "bninit gpu-check: error: argument --budget: '0' is not allowed: a number of seconds > 0",
         ),
         (
             ["--steps", "loop,speed"],
-            "gpu_check: error: argument --steps: 'speed' is not a step; allowed: loop, "
+            "bninit gpu-check: error: argument --steps: 'speed' is not a step; allowed: loop, "
             "projection, concurrent, determinism, sweep",
         ),
-        (["--device", "tpu"], "gpu_check: error: argument --device: invalid choice: 'tpu'"),
+        (["--device", "tpu"], "bninit gpu-check: error: argument --device: invalid choice: 'tpu'"),
     ],
 )
-def test_bad_arguments_are_one_line_exit_2(args, message, tmp_path):
+def test_bad_arguments_are_one_line_exit_2(args, message, tmp_path, bninit_command):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPTS / "gpu_check.py"), *args, "--out", str(tmp_path)],
+        [bninit_command, "gpu-check", *args, "--out", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,
