@@ -268,3 +268,28 @@ PRESET_CELLS = {
         "stanford_cars/resnet50/rbn_minus-g1-c1-lr0.1-in_bn-ffa58712",
     ],
 }
+
+# The ablation preset gained Table 1a's c = 100 cells at its gammas < 1 and lrs (the ablation is
+# c = 1 against c = 100 at the same gamma and lr): the very directories of table1a, so a finished
+# Table 1a study in the same runs_dir serves the ablation without training them again.
+ABLATION_C100_CELLS = [
+    "cifar10/resnet18/ours-g0.01-c100-lr0.001-in_bn-8896fb99",
+    "cifar10/resnet18/ours-g0.01-c100-lr0.01-in_bn-e10e847c",
+    "cifar10/resnet18/ours-g0.01-c100-lr0.1-in_bn-cbf6ab1b",
+    "cifar10/resnet18/ours-g0.05-c100-lr0.001-in_bn-0cff520f",
+    "cifar10/resnet18/ours-g0.05-c100-lr0.01-in_bn-b8a806bb",
+    "cifar10/resnet18/ours-g0.05-c100-lr0.1-in_bn-0b01860e",
+    "cifar10/resnet18/ours-g0.1-c100-lr0.001-in_bn-8671cb6f",
+    "cifar10/resnet18/ours-g0.1-c100-lr0.01-in_bn-a1aba260",
+    "cifar10/resnet18/ours-g0.1-c100-lr0.1-in_bn-1e84c5f7",
+    "cifar10/resnet18/ours-g0.25-c100-lr0.001-in_bn-b7da6932",
+    "cifar10/resnet18/ours-g0.25-c100-lr0.01-in_bn-ddc3415f",
+    "cifar10/resnet18/ours-g0.25-c100-lr0.1-in_bn-ccc1fc0f",
+    "cifar10/resnet18/ours-g0.5-c100-lr0.001-in_bn-3587f677",
+    "cifar10/resnet18/ours-g0.5-c100-lr0.01-in_bn-7fd9bbec",
+    "cifar10/resnet18/ours-g0.5-c100-lr0.1-in_bn-ccc2f3f1",
+    "cifar10/resnet18/ours-g0.75-c100-lr0.001-in_bn-0462b4aa",
+    "cifar10/resnet18/ours-g0.75-c100-lr0.01-in_bn-afcec906",
+    "cifar10/resnet18/ours-g0.75-c100-lr0.1-in_bn-e735c2c9",
+]
+PRESET_CELLS["ablation"] = PRESET_CELLS["ablation"] + ABLATION_C100_CELLS

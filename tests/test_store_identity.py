@@ -118,3 +118,11 @@ def test_a_run_records_its_identity_version(make_cfg):
     run(cfg, echo=False)
     record = json.loads((run_dir(cfg) / IDENTITY_FILE).read_text())
     assert record == {"identity_version": 1, "cell": run_dir(cfg).parent.name, "identity": cfg.identity()}
+
+
+def test_the_ablations_c100_cells_are_table1as_own_directories():
+    """The ablation's c = 100 arms reuse a Table 1a study's runs instead of training them again."""
+    from preset_identities import ABLATION_C100_CELLS
+
+    assert len(ABLATION_C100_CELLS) == 18
+    assert set(ABLATION_C100_CELLS) <= set(PRESET_CELLS["table1a"])
