@@ -61,15 +61,22 @@ def test_a_group_sets_keys_and_the_command_line_wins():
     assert (cfg.bn, cfg.gamma, cfg.c) == ("base", 1.0, 1.0)
 
 
-@pytest.mark.parametrize(("preset", "kind", "n_jobs"), [("cpu", "joblib", -1), ("gpus", "joblib", None)])
-def test_launcher_presets_compose_to_a_known_launcher(preset, kind, n_jobs):
+@pytest.mark.parametrize(
+    ("preset", "gpus", "kind", "n_jobs"),
+    [
+        ("cpu", 3, "joblib", -1),  # joblib's "every core"
+        ("gpus", 3, "joblib", 6),  # 3 GPUs x runs_per_gpu 2
+        ("gpus", 0, "joblib", 2),  # no GPU: one device (the CPU) x 2
+    ],
+)
+def test_launcher_presets_compose_to_a_known_launcher(monkeypatch, preset, gpus, kind, n_jobs):
     import torch
 
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
         cfg = compose(
             "config", overrides=[f"hydra/launcher={preset}", "runs_per_gpu=2"], return_hydra_config=True
         )
     launcher = cfg.hydra.launcher
     assert launcher_kind(launcher._target_) == kind
-    expected = n_jobs if n_jobs is not None else max(1, torch.cuda.device_count()) * 2
-    assert launcher.n_jobs == expected
+    assert launcher.n_jobs == n_jobs
