@@ -158,8 +158,8 @@ def test_submitit_local_runs_a_small_sweep(tmp_path):
     assert len(jobs) == 2
     for job in jobs:
         assert "Job completed successfully" in (job / f"{job.name}_0_log.out").read_text()
-    for run_dir in frame["run_dir"]:
-        assert "epoch   1/1" in (Path(run_dir) / "train.log").read_text()
-        result_json = json.loads((Path(run_dir) / "result.json").read_text())
-        row = frame[frame["run_dir"] == run_dir].iloc[0]
+    for path in frame["run_dir"]:
+        assert "epoch   1/1" in (Path(path) / "train.log").read_text()
+        result_json = json.loads((Path(path) / "result.json").read_text())
+        row = frame[frame["run_dir"] == path].iloc[0]
         assert result_json["test_acc_at_best_val"] == pytest.approx(row["test_acc_at_best_val"])
