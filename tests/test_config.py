@@ -70,6 +70,7 @@ def test_a_group_sets_keys_and_the_command_line_wins():
     ],
 )
 def test_launcher_presets_compose_to_a_known_launcher(monkeypatch, preset, gpus, kind, n_jobs):
+    """torch.cuda.device_count is faked: it stands for a machine with 3 GPUs, or with none."""
     import torch
 
     monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
