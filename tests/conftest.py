@@ -11,6 +11,24 @@ import pytest
 from bninit.sweep.compose import compose_run_config
 
 BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bninit"
+# A CLI subprocess uses one thread (torch's OpenMP and MKL pools), like the tests in-process, so
+# tests run side by side (pytest-xdist) do not oversubscribe the cores.
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+GPU_SKIP = "needs a CUDA GPU: torch.cuda.is_available() is False here"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "gpu: needs a CUDA GPU (skipped without one, with the reason)")
+
+
+def pytest_collection_modifyitems(config, items):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    for item in items:
+        if item.get_closest_marker("gpu") is not None:
+            item.add_marker(pytest.mark.skip(reason=GPU_SKIP))
 
 
 @pytest.fixture
@@ -34,7 +52,7 @@ def cli(tmp_path):
     """cli(*args) runs the installed `bninit` command in tmp_path like a user would."""
 
     def call(*args: str, timeout: float = 300, cwd: Path | None = None):
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **ONE_THREAD, "PYTHONUNBUFFERED": "1"}
         return subprocess.run(
             [BNINIT, *args], cwd=cwd or tmp_path, env=env, text=True, capture_output=True, timeout=timeout
         )

@@ -152,4 +152,14 @@ def test_submitit_local_runs_a_small_sweep(tmp_path):
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(tmp_path / "runs" / "demo.csv")
     assert sorted(frame["bn"]) == ["base", "ours"] and set(frame["status"]) == {"done"}
-    assert list((tmp_path / "runs" / ".hydra" / "demo" / ".submitit").iterdir())
+    assert "launching 2 runs (submitit_local launcher)" in result.stdout
+    # each run was its own submitit job that completed, and trained in its own run dir
+    jobs = [d for d in (tmp_path / "runs" / ".hydra" / "demo" / ".submitit").iterdir() if d.name.isdigit()]
+    assert len(jobs) == 2
+    for job in jobs:
+        assert "Job completed successfully" in (job / f"{job.name}_0_log.out").read_text()
+    for path in frame["run_dir"]:
+        assert "epoch   1/1" in (Path(path) / "train.log").read_text()
+        result_json = json.loads((Path(path) / "result.json").read_text())
+        row = frame[frame["run_dir"] == path].iloc[0]
+        assert result_json["test_acc_at_best_val"] == pytest.approx(row["test_acc_at_best_val"])

@@ -61,15 +61,59 @@ def test_a_group_sets_keys_and_the_command_line_wins():
     assert (cfg.bn, cfg.gamma, cfg.c) == ("base", 1.0, 1.0)
 
 
-@pytest.mark.parametrize(("preset", "kind", "n_jobs"), [("cpu", "joblib", -1), ("gpus", "joblib", None)])
-def test_launcher_presets_compose_to_a_known_launcher(preset, kind, n_jobs):
+@pytest.mark.parametrize(
+    ("preset", "gpus", "kind", "n_jobs"),
+    [
+        ("cpu", 3, "joblib", -1),  # joblib's "every core"
+        ("gpus", 3, "joblib", 6),  # 3 GPUs x runs_per_gpu 2
+        ("gpus", 0, "joblib", 2),  # no GPU: one device (the CPU) x 2
+    ],
+)
+def test_launcher_presets_compose_to_a_known_launcher(monkeypatch, preset, gpus, kind, n_jobs):
+    """torch.cuda.device_count is faked: it stands for a machine with 3 GPUs, or with none."""
     import torch
 
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
     with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
         cfg = compose(
             "config", overrides=[f"hydra/launcher={preset}", "runs_per_gpu=2"], return_hydra_config=True
         )
     launcher = cfg.hydra.launcher
     assert launcher_kind(launcher._target_) == kind
-    expected = n_jobs if n_jobs is not None else max(1, torch.cuda.device_count()) * 2
-    assert launcher.n_jobs == expected
+    assert launcher.n_jobs == n_jobs
+
+
+def test_the_slurm_preset_composes_to_submitit_slurm_with_its_keys(tmp_path):
+    """No cluster needed: the preset composes onto submitit's own SlurmQueueConf (so every key of
+    slurm.yaml is one submitit knows), user overrides land, and the job folder resolves under the
+    study's bookkeeping dir in runs_dir."""
+    from hydra.errors import ConfigCompositionException
+    from omegaconf import OmegaConf
+
+    with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+        cfg = compose(
+            "config",
+            overrides=[
+                "hydra/launcher=slurm",
+                "hydra.launcher.partition=gpu",
+                "hydra.launcher.timeout_min=90",
+                f"runs_dir={tmp_path}",
+            ],
+            return_hydra_config=True,
+        )
+        with pytest.raises(ConfigCompositionException):  # a misspelled key is refused, not ignored
+            compose("config", overrides=["hydra/launcher=slurm", "hydra.launcher.timeout_minutes=90"])
+    launcher = cfg.hydra.launcher
+    schema = OmegaConf.get_type(launcher)  # Hydra loads its plugins itself: compare by name
+    assert (schema.__module__, schema.__name__) == (
+        "hydra_plugins.hydra_submitit_launcher.config",
+        "SlurmQueueConf",
+    )
+    assert launcher_kind(launcher._target_) == "submitit_slurm"
+    assert (launcher.partition, launcher.timeout_min) == ("gpu", 90)
+    # the documented defaults: requeue 20 times, SIGUSR2 2 min before the limit, 8 CPUs + 1 GPU
+    assert (launcher.max_num_timeout, launcher.signal_delay_s) == (20, 120)
+    assert (launcher.cpus_per_task, launcher.gpus_per_node, launcher.mem_gb) == (8, 1, 32)
+    assert (
+        OmegaConf.select(cfg, "hydra.launcher.submitit_folder") == f"{tmp_path}/.hydra/multirun/.submitit/%j"
+    )

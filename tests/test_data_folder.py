@@ -2,6 +2,7 @@
 problem), decoded once into the checked tensor cache, rebuilt when its files change, and trained
 on like any dataset (10% stratified validation, best-val test accuracy)."""
 
+import re
 import shutil
 
 import numpy as np
@@ -125,6 +126,7 @@ def test_bninit_train_on_a_folder_with_crops(images, tmp_path, cli):
     done = cli(*args)
     assert done.returncode == 0, done.stderr
     assert "(32 train / 4 val / 12 test" in done.stdout and "done: test acc" in done.stdout
+    assert "1 CPU threads" in done.stdout  # the suite's CLI subprocesses run one thread each
     refused = cli(*args[:-4], "augment=flip", f"runs_dir={tmp_path / 'runs'}")
     assert refused.returncode == 2 and "augment=flip is not allowed for folder" in refused.stderr
 
@@ -157,4 +159,8 @@ def test_a_study_on_your_images_with_a_timm_model_end_to_end(tmp_path, cli):
     report = cli("report", str(csv), "-o", str(tmp_path / "report"))
     assert report.returncode == 0, report.stderr
     assert "BASE" in report.stdout and "ours" in report.stdout
-    assert (tmp_path / "report" / "report.md").is_file()
+    written = (tmp_path / "report" / "report.md").read_text()
+    for bn, runs in table.groupby("bn"):  # each cell: mean ± sample std of its 3 seeds, (n)
+        acc = runs["test_acc_at_best_val"]
+        cell = re.escape(f"{acc.mean():.2f} ± {acc.std(ddof=1):.2f}") + r"\S* \(3\)"  # after any markup
+        assert re.search(cell, written), (bn, written)

@@ -2,10 +2,13 @@
 error, wall time) with done / failed / total and an ETA; no epoch lines from a sweep."""
 
 import json
+import re
+from types import SimpleNamespace
 
 import pytest
 
 from bninit.store.rundir import ERROR, RESULT
+from bninit.sweep import console as console_module
 from bninit.sweep.console import SweepConsole
 
 
@@ -26,7 +29,29 @@ def test_a_line_per_finished_or_failed_run_with_progress(tmp_path, capsys):
     assert "cell-abc seed=1" in done and "test  98.50%" in done and "1m15s" in done
     assert "cell-abc seed=2" in failed and "RuntimeError: boom" in failed and "more" not in failed
     assert "3s" in failed
-    assert lines[-1].endswith("[2/3, 1 failed, ETA " + lines[-1].rsplit("ETA ", 1)[1])
+    assert re.search(r"\[2/3, 1 failed, ETA \d+s\]$", lines[-1])  # its value: the test below
+
+
+def test_the_eta_is_elapsed_per_ended_run_times_the_runs_left(tmp_path, capsys, monkeypatch):
+    """The clock is the console's own (monkeypatched), the polls are explicit: 4 runs, the first
+    ends 10 min in (10 min a run, 3 left: 30m00s), the second 25 min in (12.5 min a run, 2 left:
+    25m00s), the third fails 27.5 min in (9m10s a run = 550 s, 1 left: 9m10s)."""
+    now = [1000.0]
+    monkeypatch.setattr(console_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    dirs = [tmp_path / "c" / f"seed={s}" for s in (1, 2, 3, 4)]
+    for d in dirs:
+        d.mkdir(parents=True)
+    with SweepConsole("demo", dirs, poll_s=3600, live=False) as console:
+        for minutes, d in zip((10, 25, 27.5), dirs[:3], strict=True):
+            now[0] = 1000.0 + 60 * minutes
+            if d.name == "seed=3":  # a failed run has ended too
+                (d / ERROR).write_text(json.dumps({"error": "RuntimeError: boom", "wall_time_s": 1}))
+            else:
+                record = {"config": {}, "test_acc_at_best_val": 90.0, "wall_time_s": 1}
+                (d / RESULT).write_text(json.dumps(record))
+            console.poll()
+    etas = [line.rsplit("ETA ", 1)[1] for line in capsys.readouterr().out.splitlines()]
+    assert etas == ["30m00s]", "25m00s]", "9m10s]"]
 
 
 def test_the_live_bar_draws_and_stops(tmp_path, capsys):

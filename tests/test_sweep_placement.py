@@ -63,10 +63,13 @@ def test_place_gives_a_worker_a_gpu_and_its_share_of_the_cores(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.setattr(workers, "cpu_cores", lambda: 7)
     device, threads = workers.place("auto", "joblib", {"n_jobs": 2}, job_num=5)
     assert device in ("cuda:0", "cuda:1")
     assert workers.place("auto", "joblib", {"n_jobs": 2}, job_num=6)[0] == device  # kept per worker
-    assert threads == max(1, workers.cpu_cores() // 2)
+    assert threads == 3  # 7 cores for 2 workers: 3 each, none shared
+    assert workers.place("cpu", "joblib", {"n_jobs": -2}, job_num=0) == ("cpu", 1)  # 6 workers on 7
+    assert workers.place("cpu", "submitit_local", {"cpus_per_task": 2}, job_num=0) == ("cpu", 2)  # 3 x 2
     assert workers.place("cpu", "basic", {}, job_num=0) == ("cpu", None)
 
 

@@ -2,9 +2,14 @@
 
 import hashlib
 import random
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
+
+# torch is imported in the functions that seed a run: md5_seed, which `bninit report` and collect
+# use, must not pull torch in.
+if TYPE_CHECKING:
+    import torch
 
 
 def md5_seed(seed: int) -> int:
@@ -12,8 +17,10 @@ def md5_seed(seed: int) -> int:
     return int(hashlib.md5(str(seed).encode()).hexdigest()[-8:], 16)
 
 
-def seed_everything(seed32: int) -> torch.Generator:
+def seed_everything(seed32: int) -> "torch.Generator":
     """Seed python, numpy, torch (CPU and CUDA) from `seed32`; return the data-order generator."""
+    import torch
+
     random.seed(seed32)
     np.random.seed(seed32)
     torch.manual_seed(seed32)
@@ -23,8 +30,10 @@ def seed_everything(seed32: int) -> torch.Generator:
     return generator
 
 
-def rng_state(generator: torch.Generator) -> dict:
+def rng_state(generator: "torch.Generator") -> dict:
     """Every RNG state as plain values and tensors (loadable with torch.load(weights_only=True))."""
+    import torch
+
     kind, keys, pos, has_gauss, cached = np.random.get_state()
     return {
         "python": random.getstate(),
@@ -35,8 +44,10 @@ def rng_state(generator: torch.Generator) -> dict:
     }
 
 
-def set_rng_state(state: dict, generator: torch.Generator) -> None:
+def set_rng_state(state: dict, generator: "torch.Generator") -> None:
     """Restore what `rng_state` captured."""
+    import torch
+
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
     kind, keys, pos, has_gauss, cached = state["numpy"]

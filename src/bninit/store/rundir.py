@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
 import yaml
 
 from bninit.atomic import atomic_write, write_text
@@ -81,12 +80,16 @@ def is_done(directory: Path) -> bool:
 
 
 def save_checkpoint(directory: Path, state: dict) -> None:
+    import torch  # here, not at the top: reading results (bninit report, collect) needs no torch
+
     atomic_write(directory / CHECKPOINT, lambda f: torch.save(state, f))
 
 
 def load_checkpoint(directory: Path, mmap: bool = False) -> dict | None:
     """The checkpoint, None if there is none; Damaged if it cannot be read (mmap: weights are
     mapped, not read, for a quick look at the progress)."""
+    import torch
+
     path = Path(directory) / CHECKPOINT
     try:
         state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
