@@ -162,4 +162,4 @@ def lost_job_line(err: Exception, sweep_dir: Path) -> str | None:
     words = str(err).split()
     job = words[1] if len(words) > 1 and words[0] == "Job" else "?"
     log = Path(sweep_dir) / ".submitit" / job / f"{job}_0_log.err"
-    return f"bninit: error: SLURM job {job} ended without a result (log: {log}); its run counts as failed"
+    return f"SLURM job {job} ended without a result (log: {log}); its run counts as failed"
