@@ -12,6 +12,7 @@ Errors are raised, never printed: a UserError leaves as errors.Stop, which passe
 handler, and the command line prints its one line and exits with its code.
 """
 
+import contextlib
 import dataclasses
 import itertools
 import tempfile
@@ -102,7 +103,7 @@ class CellSweeper(Sweeper):
             OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         except OSError as err:
             raise UserError(f"cannot write {sweep_dir}: {err.strerror}") from None
-        queued = self._queued(sweep_dir, jobs)
+        queued, watching = self._slurm(sweep_dir, jobs)
         by_job = {tuple(job): run_dir(c).resolve() for job, c in zip(jobs, configs, strict=True)}
         todo = [
             job
@@ -115,7 +116,8 @@ class CellSweeper(Sweeper):
         skipped = [by_job[tuple(job)] for job in jobs if job not in todo]
         launch_failed: list[Path] = []
         try:
-            returns = self._launch(todo, queued, by_job, launch_failed)
+            with watching:  # bninit's own SLURM status watcher, for its own jobs only
+                returns = self._launch(todo, queued, by_job, launch_failed)
         except BaseException:  # Ctrl-C, SIGTERM, a launcher error: the runs resume next time
             self._record(sweep_dir, planned, skipped, launch_failed, "interrupted")
             raise
@@ -189,14 +191,14 @@ class CellSweeper(Sweeper):
             pass
         return line + "; run the same command again to retry it"
 
-    def _queued(self, sweep_dir: Path, jobs: list[list[str]]) -> dict[tuple[str, ...], str]:
-        """Runs of this sweep that SLURM still holds from an earlier submission (left to it)."""
-        from bninit.sweep.slurm import give_up_on_lost_jobs, is_slurm_launcher, queued_runs, quiet_sacct
+    def _slurm(self, sweep_dir: Path, jobs: list[list[str]]) -> tuple[dict[tuple[str, ...], str], Any]:
+        """Runs of this sweep that SLURM still holds from an earlier submission (left to it), and
+        the context that watches the jobs this sweep submits (nothing for other launchers)."""
+        from bninit.sweep.slurm import is_slurm_launcher, queued_runs, sacct_available, watching_bninit_jobs
 
         if not is_slurm_launcher(self.config.hydra.launcher):
-            return {}
-        quiet_sacct()
-        give_up_on_lost_jobs()
+            return {}, contextlib.nullcontext()
+        watching = watching_bninit_jobs(sacct_available())
         planned = {tuple(job) for job in jobs}
         queued = {job: slurm_id for job, slurm_id in queued_runs(sweep_dir).items() if job in planned}
         if queued:
@@ -205,7 +207,7 @@ class CellSweeper(Sweeper):
                 f"{', '.join(sorted(queued.values()))}): left to them, waited for",
                 flush=True,
             )
-        return queued
+        return queued, watching
 
     def plan(self, arguments: list[str]) -> tuple[list[list[str]], list[RunConfig]]:
         """Every job's overrides and its RunConfig (one composition per cell, not per seed)."""
