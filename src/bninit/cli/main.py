@@ -87,7 +87,7 @@ SUBCOMMANDS = {
     "collect": "bninit.cli.sweep:collect_main",
     "status": "bninit.cli.sweep:status_main",
     "report": "bninit.cli.report:report_cli",
-    "plan": "bninit.cli.plan:plan_cli",
+    "plan": "bninit.cli.plan_seeds:plan_cli",
     "demo": "bninit.cli.demo:demo_main",
     "data": "bninit.cli.data:data_main",
     "migrate": "bninit.cli.migrate:migrate_main",

@@ -3,7 +3,7 @@ unfinished ones to the configured launcher (bninit.sweep.task is what each job r
 
 `hydra/sweeper=cells` (the default, conf/hydra/sweeper/cells.yaml) is a sweeper on Hydra's public
 Sweeper interface: the command line's sweep values crossed like Hydra's basic sweeper does, plus a
-list of cells and a seed axis (bninit.sweep.plan). Before launching it composes each cell once,
+list of cells and a seed axis (bninit.sweep.jobs). Before launching it composes each cell once,
 derives every run's dir, prints where the study stands, writes the list of run dirs to
 <sweep dir>/runs.txt (the collect callback reads it) and launches only what is left to do, so a
 finished run costs no process, no job and no data loading. Hydra has no sweep resume: this is it.
@@ -40,8 +40,8 @@ from bninit.store.collect import run_row, run_status
 from bninit.store.rundir import RUNS_LIST, check_dir, run_dir
 from bninit.sweep.compose import to_run_config
 from bninit.sweep.console import SweepConsole
+from bninit.sweep.jobs import cell_key, job_overrides, seed_list
 from bninit.sweep.outcome import OUTCOME, outcome_record, write_outcome
-from bninit.sweep.plan import cell_key, job_overrides, seed_list
 from bninit.sweep.status import format_table, status_table
 
 PRESET_OVERRIDE_KEYS = ("sweep",)
