@@ -88,3 +88,18 @@ def test_no_import_cycle_between_modules():
         if name not in done:
             visit(name, [name])
     assert not cycles, "import cycles:\n" + "\n".join(sorted(set(cycles)))
+
+
+# Two modules of one name in different layers: known, each saying what it holds in its docstring.
+SHARED_NAMES = {"study"}  # report.study reads a study's CSV; store.study loads its run dirs
+
+
+def test_module_names_say_what_they_hold_and_are_not_repeated_across_layers():
+    """A name like `plan` in sweep/, report/ and cli/ said nothing: sweep.jobs, report.sample_size
+    and cli.plan_seeds say what each plans."""
+    names: dict[str, list[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.stem != "__init__":
+            names.setdefault(path.stem, []).append(module_name(path))
+    repeated = {name: sorted(mods) for name, mods in names.items() if len(mods) > 1}
+    assert set(repeated) <= SHARED_NAMES, repeated

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as sps
 
 from bninit.cli.main import main
-from bninit.report.plan import plan_study
+from bninit.report.sample_size import plan_study
 from test_report_analysis import BASE_ACC, cell_rows, write_csv
 from test_report_power import simulated_power
 

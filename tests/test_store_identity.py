@@ -12,7 +12,7 @@ from bninit.presets import expand_cells, load_preset, preset_names
 from bninit.store import identity
 from bninit.store.identity import IDENTITY_FILE, cell_name, run_dir
 from bninit.sweep.compose import GROUPS, compose_run_config
-from bninit.sweep.plan import job_overrides
+from bninit.sweep.jobs import job_overrides
 from preset_identities import PRESET_CELLS
 
 

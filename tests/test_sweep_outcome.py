@@ -80,7 +80,7 @@ def test_a_full_disk_while_recording_a_failure_fails_a_joblib_sweep(tmp_path):
     )
     result = bninit(*args, cwd=tmp_path, env={"PYTHONPATH": str(hook)})
     assert result.returncode == 1, result.stdout + result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("bninit: 2 of 2 runs failed")
+    assert result.stderr.strip().splitlines()[-1].startswith("bninit sweep: error: 2 of 2 runs failed")
     record = json.loads((tmp_path / "runs" / ".hydra" / "demo" / "outcome.json").read_text())
     assert len(record["failed"]) == 2 and record["done"] == []
     assert not list((tmp_path / "runs").rglob("error.json"))  # not even the failure was recorded

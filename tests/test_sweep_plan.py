@@ -8,7 +8,7 @@ import pytest
 
 from bninit.errors import UserError
 from bninit.presets import PRESET_GROUP, PRESET_PACKAGE, expand_cells, load_preset, preset_names
-from bninit.sweep.plan import cell_key, job_overrides, seed_list
+from bninit.sweep.jobs import cell_key, job_overrides, seed_list
 
 # The paper's numbers, as bninit ships them (the report reads the same file).
 PAPER = pd.read_csv(resources.files("bninit.report").joinpath("paper_tables.csv"))

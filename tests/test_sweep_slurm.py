@@ -36,17 +36,19 @@ LAUNCHER = "hydra/launcher=slurm_local"
 def test_the_submitit_details_bninit_relies_on():
     """The two details of hydra-submitit-launcher/submitit that bninit.sweep.slurm builds on."""
     from hydra_plugins.hydra_submitit_launcher.submitit_launcher import BaseSubmititLauncher
-    from submitit.slurm.slurm import SlurmInfoWatcher
+    from submitit.slurm.slurm import SlurmInfoWatcher, SlurmJob
 
     # a submitted job's pickle holds launcher(sweep_overrides, ...): its overrides come first
     assert list(inspect.signature(BaseSubmititLauncher.__call__).parameters)[:2] == [
         "self",
         "sweep_overrides",
     ]
-    # the status watcher's sacct command, which bninit.sweep.slurm turns off without accounting
+    # the status watcher every SlurmJob asks (bninit's subclass takes its place while a sweep
+    # waits), and the state of it that BninitWatcher.update reads and extends
+    assert isinstance(SlurmJob.watcher, SlurmInfoWatcher)
     watcher = SlurmInfoWatcher()
     watcher.register_job("12_0")
-    assert watcher._make_command()[0] == "sacct"
+    assert watcher._registered == {"12_0"} and watcher._finished == set() and watcher._info_dict == {}
 
 
 @pytest.fixture(scope="session")

@@ -41,13 +41,9 @@ def test_a_job_gone_from_squeue_is_lost_after_silent_polls(fake_slurm):
     assert slurm.lost_jobs({"12_3"}, {"12_3": {"State": "COMPLETED"}}, {}, polls=1) == set()
 
 
-def test_submitits_watcher_ends_a_lost_job_instead_of_waiting_forever(fake_slurm, monkeypatch):
-    from submitit.slurm.slurm import SlurmInfoWatcher
-
-    monkeypatch.setattr(SlurmInfoWatcher, "update", SlurmInfoWatcher.update)  # undone after the test
-    slurm.give_up_on_lost_jobs(polls=2)
+def test_bninits_watcher_ends_a_lost_job_instead_of_waiting_forever(fake_slurm):
     fake_slurm("7_0")
-    watcher = SlurmInfoWatcher(delay_s=0)
+    watcher = slurm.BninitWatcher(sacct=False, polls=2, delay_s=0)
     for job in ("7_0", "7_1"):
         watcher.register_job(job)
     watcher.update()
@@ -55,6 +51,27 @@ def test_submitits_watcher_ends_a_lost_job_instead_of_waiting_forever(fake_slurm
     watcher.update()
     assert watcher.is_done("7_1", mode="cache") and watcher.get_state("7_1", mode="cache") == slurm.LOST
     assert not watcher.is_done("7_0", mode="cache")  # still queued: waited for
+
+
+def test_only_the_jobs_bninit_submits_while_it_waits_use_its_watcher(fake_slurm, tmp_path):
+    """Another submitit user of the process keeps submitit's own watcher: it still asks sacct and
+    never calls a job lost; bninit's watcher serves SlurmJob only inside watching_bninit_jobs."""
+    from submitit import SlurmJob
+    from submitit.slurm.slurm import SlurmInfoWatcher
+
+    fake_slurm()  # squeue lists nothing: job 9_0 is gone, sacct says nothing about it
+    own = SlurmJob.watcher
+    other = SlurmInfoWatcher(delay_s=0)  # e.g. a library that watches its own jobs
+    other.register_job("9_0")
+    with slurm.watching_bninit_jobs(sacct=False, polls=1) as watcher:
+        assert SlurmJob(folder=tmp_path / "%j", job_id="9_1").watcher is watcher
+        watcher.update()
+        other.update()
+        assert watcher.get_state("9_1", mode="cache") == slurm.LOST
+        assert other._make_command()[0] == "sacct" and not other.is_done("9_0", mode="cache")
+    assert SlurmJob.watcher is own and SlurmInfoWatcher.update is not slurm.BninitWatcher.update
+    assert SlurmJob(folder=tmp_path / "%j", job_id="9_2").watcher is own
+    assert "9_1" not in own._registered
 
 
 def test_the_lost_job_is_one_line_naming_it_and_its_log(tmp_path):
@@ -66,7 +83,5 @@ def test_the_lost_job_is_one_line_naming_it_and_its_log(tmp_path):
     )
     line = slurm.lost_job_line(err, tmp_path)
     log = Path(tmp_path) / ".submitit" / "12_3" / "12_3_0_log.err"
-    assert (
-        line == f"bninit: error: SLURM job 12_3 ended without a result (log: {log}); its run counts as failed"
-    )
+    assert line == f"SLURM job 12_3 ended without a result (log: {log}); its run counts as failed"
     assert slurm.lost_job_line(ValueError("Job 1"), tmp_path) is None

@@ -1,10 +1,13 @@
-"""The `bninit` command: `bninit <subcommand> [hydra overrides]`."""
+"""The `bninit` command: `bninit <subcommand> [hydra overrides]`.
+
+The one place an error is printed: every UserError (or a Stop carrying one out of Hydra) becomes
+`bninit <subcommand>: error: <message>` on stderr and the error's exit code."""
 
 import importlib
 import sys
 from collections.abc import Callable
 
-from bninit.errors import UserError
+from bninit.errors import Stop, UserError
 
 USAGE = """usage: bninit <subcommand> [KEY=VALUE ...]
 
@@ -49,6 +52,7 @@ HYDRA_INFO_FLAGS = (
 
 
 def fail(err: UserError, subcommand: str) -> None:
+    """Print the error's one line and exit with its code."""
     print(f"bninit {subcommand}: error: {err}", file=sys.stderr)
     sys.exit(err.exit_code)
 
@@ -83,7 +87,7 @@ SUBCOMMANDS = {
     "collect": "bninit.cli.sweep:collect_main",
     "status": "bninit.cli.sweep:status_main",
     "report": "bninit.cli.report:report_cli",
-    "plan": "bninit.cli.plan:plan_cli",
+    "plan": "bninit.cli.plan_seeds:plan_cli",
     "demo": "bninit.cli.demo:demo_main",
     "data": "bninit.cli.data:data_main",
     "migrate": "bninit.cli.migrate:migrate_main",
@@ -110,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         return subcommand(name)(args)
     except UserError as err:
         fail(err, name)
+    except Stop as stop:
+        fail(stop.error, name)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bninit.errors import UserError
+from bninit.errors import RunError, UserError
 
 SWEEP_USAGE = """usage: bninit sweep <preset> [--dry-run] [seeds=N] [epochs=N] [KEY=VALUE ...]
 
@@ -27,7 +27,7 @@ e.g. bninit sweep table1a --dry-run
 
 
 def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
-    """Run bninit's Hydra task as a Hydra multirun; 1 if any run of it failed."""
+    """Run bninit's Hydra task as a Hydra multirun; RunError (exit 1) if any run of it failed."""
     from hydra.core.plugins import Plugins
 
     from bninit.cli.interrupt import interruptible
@@ -52,8 +52,8 @@ def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
 
 
 def _outcome(extra: list[str]) -> int:
-    """Exit code from the outcome the sweep wrote into its own dir: 1 if it lost a run (failed, or
-    left interrupted because not even its failure could be recorded)."""
+    """0, or RunError (exit 1) from the outcome the sweep wrote into its own dir if it lost a run
+    (failed, or left interrupted because not even its failure could be recorded)."""
     from bninit.sweep.outcome import last_outcome, lost
 
     record = last_outcome()
@@ -61,12 +61,11 @@ def _outcome(extra: list[str]) -> int:
         return 0
     missing = lost(record)
     if missing:
-        print(
-            f"bninit: {len(missing)} of {len(record['planned'])} runs failed (their error.json says "
-            "why, or their train.log when none could be written); run the same command again to retry them",
-            file=sys.stderr,
+        raise RunError(
+            f"{len(missing)} of {len(record['planned'])} runs failed (their error.json says "
+            "why, or their train.log when none could be written); run the same command again to retry them"
         )
-    return 1 if missing else 0
+    return 0
 
 
 def sweep_main(args: list[str]) -> int:

@@ -77,12 +77,36 @@ def check_overrides(overrides: list[str]) -> None:
                         raise UserError(f"unknown {key} '{value}'; known: {', '.join(known)}")
             elif key.split(".")[0] not in KEY_TYPES:
                 raise UserError(f"unknown config key '{key}'; known keys: {', '.join(KEY_TYPES)}")
+            elif "." in key:
+                raise UserError(not_a_group(key))
+
+
+def not_a_group(key: str) -> str:
+    """The line for `dataset.path=...`: every config key holds one value, none has keys under it;
+    a key named like the part after the dot (folder_path for dataset.path) is suggested."""
+    head, _, rest = key.partition(".")
+    near = [k for k in KEY_TYPES if rest in k.split("_")[1:]]
+    kind = KEY_TYPES[head].__name__
+    line = f"unknown config key '{key}': {head} takes one {kind} ({head}=VALUE), not keys under it"
+    return line + (f"; did you mean {' or '.join(f'{k}=' for k in near)}?" if near else "")
+
+
+def one_value_each(overrides: list[str]) -> None:
+    """A single run takes one value per key: a sweep value (a,b / range(...)) names the -m it needs
+    (Hydra's advice), in one line."""
+    for override in OverridesParser.create().parse_overrides(overrides):
+        if override.is_sweep_override():
+            raise UserError(
+                f"Ambiguous value for argument '{override.input_line}': to sweep over it, add -m "
+                "(a multirun, one run per value); a list is key=[a,b], a string is quoted: key='a,b'"
+            )
 
 
 def compose_config(overrides: list[str]) -> DictConfig:
     """The composed config (no sweep values) for `overrides`."""
     overrides = expand_shorthands(overrides)
     check_overrides(overrides)
+    one_value_each(overrides)
     with _initialized():
         try:
             return compose(config_name="config", overrides=overrides)

@@ -9,7 +9,11 @@ pending, running or requeued in SLURM are left to those jobs: nothing is submitt
 import getpass
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from submitit.slurm.slurm import SlurmInfoWatcher, SlurmJob
 
 from bninit.errors import UserError
 
@@ -62,7 +66,7 @@ def submission_overrides(submitit_dir: Path, job_id: str) -> tuple[str, ...]:
     """The overrides a submitted job runs with (its pickled call of the launcher).
 
     hydra-submitit-launcher submits `launcher(sweep_overrides, job_dir_key, job_num, ...)`: the
-    first argument is the job's override list (tests/test_slurm.py checks that signature)."""
+    first argument is the job's override list (tests/test_sweep_slurm.py checks that signature)."""
     import submitit
 
     job = submitit.SlurmJob(folder=submitit_dir / "%j", job_id=job_id)
@@ -95,23 +99,14 @@ def sacct_works() -> bool:
     return probe.returncode == 0
 
 
-def quiet_sacct() -> None:
-    """Without accounting, submitit's sacct call on every status poll fails, and each failure
-    prints sacct's error and a warning. Probe sacct once instead: if it fails, say so in one line
-    and let submitit go by the result files its jobs write (what it waits for anyway)."""
+def sacct_available() -> bool:
+    """Probe sacct once. Without accounting, submitit's sacct call on every status poll fails, and
+    each failure prints sacct's error and a warning: say so in one line instead; bninit's watcher
+    then skips those calls and goes by the result files its jobs write (what submitit waits for)."""
     if sacct_works():
-        return
+        return True
     print(SACCT_NOTE, flush=True)
-    _skip_sacct_polls()
-
-
-def _skip_sacct_polls() -> None:
-    """The one private detail of submitit used here: its SLURM watcher builds the sacct command in
-    SlurmInfoWatcher._make_command, and a None command skips the call (tests/test_slurm.py
-    fails if that method goes away)."""
-    from submitit.slurm.slurm import SlurmInfoWatcher
-
-    SlurmInfoWatcher._make_command = lambda self: None
+    return False
 
 
 # A job SLURM no longer holds that left no result: submitit would wait for it forever without
@@ -134,24 +129,35 @@ def lost_jobs(
     return lost
 
 
-def give_up_on_lost_jobs(polls: int = SILENT_POLLS) -> None:
-    """Make submitit's SLURM watcher end a job that squeue no longer lists and sacct says nothing
-    about (state LOST): the wait for its result then fails instead of lasting forever."""
-    from submitit.slurm.slurm import SlurmInfoWatcher
+class BninitWatcher(SlurmInfoWatcher):
+    """submitit's SLURM status watcher for bninit's own jobs: sacct only where it works, and a job
+    that squeue no longer lists and sacct says nothing about ends as LOST (the wait for its result
+    then fails instead of lasting forever). Used only inside `watching_bninit_jobs`."""
 
-    if getattr(SlurmInfoWatcher.update, "bninit_lost", False):
-        return
-    sacct_update, silent = SlurmInfoWatcher.update, {}
+    def __init__(self, sacct: bool, polls: int = SILENT_POLLS, delay_s: int = 600) -> None:
+        super().__init__(delay_s=delay_s)
+        self.sacct, self.polls, self.silent = sacct, polls, {}
 
     def update(self) -> None:
-        sacct_update(self)
-        for job in lost_jobs(self._registered - self._finished, self._info_dict, silent, polls):
+        if self.sacct:
+            super().update()
+        for job in lost_jobs(self._registered - self._finished, self._info_dict, self.silent, self.polls):
             self._info_dict[job] = {"JobID": job, "State": LOST}
             self._finished.add(job)
         self._last_status_check = time.time()
 
-    update.bninit_lost = True
-    SlurmInfoWatcher.update = update
+
+@contextmanager
+def watching_bninit_jobs(sacct: bool, polls: int = SILENT_POLLS) -> Iterator[BninitWatcher]:
+    """While bninit's sweep submits and waits, the SLURM jobs it creates report to a BninitWatcher;
+    submitit's own watcher is back afterwards, for any other submitit user of the process
+    (tests/test_sweep_slurm_lost.py checks both)."""
+    watcher, own = BninitWatcher(sacct, polls), SlurmJob.watcher
+    SlurmJob.watcher = watcher
+    try:
+        yield watcher
+    finally:
+        SlurmJob.watcher = own
 
 
 def lost_job_line(err: Exception, sweep_dir: Path) -> str | None:
@@ -162,4 +168,4 @@ def lost_job_line(err: Exception, sweep_dir: Path) -> str | None:
     words = str(err).split()
     job = words[1] if len(words) > 1 and words[0] == "Job" else "?"
     log = Path(sweep_dir) / ".submitit" / job / f"{job}_0_log.err"
-    return f"bninit: error: SLURM job {job} ended without a result (log: {log}); its run counts as failed"
+    return f"SLURM job {job} ended without a result (log: {log}); its run counts as failed"

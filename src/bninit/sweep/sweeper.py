@@ -3,15 +3,18 @@ unfinished ones to the configured launcher (bninit.sweep.task is what each job r
 
 `hydra/sweeper=cells` (the default, conf/hydra/sweeper/cells.yaml) is a sweeper on Hydra's public
 Sweeper interface: the command line's sweep values crossed like Hydra's basic sweeper does, plus a
-list of cells and a seed axis (bninit.sweep.plan). Before launching it composes each cell once,
+list of cells and a seed axis (bninit.sweep.jobs). Before launching it composes each cell once,
 derives every run's dir, prints where the study stands, writes the list of run dirs to
 <sweep dir>/runs.txt (the collect callback reads it) and launches only what is left to do, so a
 finished run costs no process, no job and no data loading. Hydra has no sweep resume: this is it.
+
+Errors are raised, never printed: a UserError leaves as errors.Stop, which passes Hydra's own
+handler, and the command line prints its one line and exits with its code.
 """
 
+import contextlib
 import dataclasses
 import itertools
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,15 +33,15 @@ from omegaconf.errors import OmegaConfBaseException
 
 from bninit.atomic import write_text
 from bninit.config import RunConfig, validate
-from bninit.errors import UserError, first_line
+from bninit.errors import RunError, Stop, UserError, first_line
 from bninit.presets import expand_cells
 from bninit.store.adopt import adopt_former
 from bninit.store.collect import run_row, run_status
 from bninit.store.rundir import RUNS_LIST, check_dir, run_dir
 from bninit.sweep.compose import to_run_config
 from bninit.sweep.console import SweepConsole
+from bninit.sweep.jobs import cell_key, job_overrides, seed_list
 from bninit.sweep.outcome import OUTCOME, outcome_record, write_outcome
-from bninit.sweep.plan import cell_key, job_overrides, seed_list
 from bninit.sweep.status import format_table, status_table
 
 PRESET_OVERRIDE_KEYS = ("sweep",)
@@ -72,11 +75,14 @@ class CellSweeper(Sweeper):
         )
 
     def sweep(self, arguments: list[str]) -> Any:
+        """Hydra's entry: plan, skip, launch; a UserError (or RunError) leaves as Stop."""
         try:
-            jobs, configs = self.plan(arguments)
+            return self._sweep(arguments)
         except UserError as err:
-            print(f"bninit: error: {err}", file=sys.stderr)
-            sys.exit(err.exit_code)
+            raise Stop(err) from None
+
+    def _sweep(self, arguments: list[str]) -> Any:
+        jobs, configs = self.plan(arguments)
         if not self.dry_run:
             for cfg in configs:  # runs an earlier identity version named: moved to their names now
                 for move in adopt_former(cfg):
@@ -96,9 +102,8 @@ class CellSweeper(Sweeper):
             write_text(sweep_dir / RUNS_LIST, "".join(f"{run_dir(c).resolve()}\n" for c in configs))
             OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
         except OSError as err:
-            print(f"bninit: error: cannot write {sweep_dir}: {err.strerror}", file=sys.stderr)
-            sys.exit(2)
-        queued = self._queued(sweep_dir, jobs)
+            raise UserError(f"cannot write {sweep_dir}: {err.strerror}") from None
+        queued, watching = self._slurm(sweep_dir, jobs)
         by_job = {tuple(job): run_dir(c).resolve() for job, c in zip(jobs, configs, strict=True)}
         todo = [
             job
@@ -110,17 +115,26 @@ class CellSweeper(Sweeper):
         }
         skipped = [by_job[tuple(job)] for job in jobs if job not in todo]
         launch_failed: list[Path] = []
-        ended = "interrupted"  # until the launcher returns (Ctrl-C, SIGTERM, a launcher error)
         try:
-            returns = self._launch(todo, queued, by_job, launch_failed)
-            ended = "finished"
-            return returns
-        finally:
-            record = outcome_record(self.name, planned, skipped, launch_failed, ended)
-            try:
-                write_outcome(sweep_dir, record)
-            except OSError as err:
-                print(f"bninit: error: cannot write {sweep_dir / OUTCOME}: {err.strerror}", file=sys.stderr)
+            with watching:  # bninit's own SLURM status watcher, for its own jobs only
+                returns = self._launch(todo, queued, by_job, launch_failed)
+        except BaseException:  # Ctrl-C, SIGTERM, a launcher error: the runs resume next time
+            self._record(sweep_dir, planned, skipped, launch_failed, "interrupted")
+            raise
+        unwritten = self._record(sweep_dir, planned, skipped, launch_failed, "finished")
+        if unwritten is not None:
+            raise UserError(f"cannot write {sweep_dir / OUTCOME}: {unwritten.strerror}")
+        return returns
+
+    def _record(
+        self, sweep_dir: Path, planned: dict, skipped: list, failed: list, ended: str
+    ) -> OSError | None:
+        """Write outcome.json; the OSError if it cannot be written (an error in flight wins over it)."""
+        try:
+            write_outcome(sweep_dir, outcome_record(self.name, planned, skipped, failed, ended))
+        except OSError as err:
+            return err
+        return None
 
     def _launch(self, todo: list, queued: dict, by_job: dict, launch_failed: list[Path]) -> list:
         """Hand `todo` to the launcher in batches, then wait for the SLURM jobs left `queued`."""
@@ -141,8 +155,7 @@ class CellSweeper(Sweeper):
                 try:
                     results = self.launcher.launch(batch, initial_job_idx=first)
                 except Exception as err:  # e.g. a joblib worker killed: the runs resume next time
-                    print(self._stopped(err, by_job, launch_failed), file=sys.stderr)
-                    sys.exit(1)
+                    raise RunError(self._stopped(err, by_job, launch_failed)) from None
                 launch_failed += [
                     by_job[tuple(job)]
                     for job, r in zip(batch, results, strict=False)
@@ -168,7 +181,7 @@ class CellSweeper(Sweeper):
         line = lost_job_line(err, sweep_dir)
         if line is None:
             return (
-                f"bninit: error: the launcher stopped ({type(err).__name__}: {first_line(err)}); "
+                f"the launcher stopped ({type(err).__name__}: {first_line(err)}); "
                 "run the same command again to resume"
             )
         try:
@@ -178,14 +191,14 @@ class CellSweeper(Sweeper):
             pass
         return line + "; run the same command again to retry it"
 
-    def _queued(self, sweep_dir: Path, jobs: list[list[str]]) -> dict[tuple[str, ...], str]:
-        """Runs of this sweep that SLURM still holds from an earlier submission (left to it)."""
-        from bninit.sweep.slurm import give_up_on_lost_jobs, is_slurm_launcher, queued_runs, quiet_sacct
+    def _slurm(self, sweep_dir: Path, jobs: list[list[str]]) -> tuple[dict[tuple[str, ...], str], Any]:
+        """Runs of this sweep that SLURM still holds from an earlier submission (left to it), and
+        the context that watches the jobs this sweep submits (nothing for other launchers)."""
+        from bninit.sweep.slurm import is_slurm_launcher, queued_runs, sacct_available, watching_bninit_jobs
 
         if not is_slurm_launcher(self.config.hydra.launcher):
-            return {}
-        quiet_sacct()
-        give_up_on_lost_jobs()
+            return {}, contextlib.nullcontext()
+        watching = watching_bninit_jobs(sacct_available())
         planned = {tuple(job) for job in jobs}
         queued = {job: slurm_id for job, slurm_id in queued_runs(sweep_dir).items() if job in planned}
         if queued:
@@ -194,7 +207,7 @@ class CellSweeper(Sweeper):
                 f"{', '.join(sorted(queued.values()))}): left to them, waited for",
                 flush=True,
             )
-        return queued
+        return queued, watching
 
     def plan(self, arguments: list[str]) -> tuple[list[list[str]], list[RunConfig]]:
         """Every job's overrides and its RunConfig (one composition per cell, not per seed)."""

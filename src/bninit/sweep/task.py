@@ -20,7 +20,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from bninit.config import RunConfig
-from bninit.errors import UserError, first_line
+from bninit.errors import RunError, Stop, UserError, first_line
 from bninit.store.damage import Damaged, set_aside
 from bninit.store.rundir import ERROR, check_dir, is_done, read_record, run_dir, write_json
 from bninit.store.runlog import LOG, RunLog
@@ -29,12 +29,6 @@ from bninit.sweep.compose import to_run_config
 
 class RunFailed(Exception):
     """A job's run raised; its message is in the run dir's error.json."""
-
-
-class RunError(UserError):
-    """A single run failed (not the user's input): one line, exit code 1."""
-
-    exit_code = 1
 
 
 def run_task(cfg: RunConfig, multirun: bool = False) -> dict:
@@ -103,8 +97,8 @@ def _clear_error(out: Path) -> None:
 @hydra.main(config_path="pkg://bninit.conf", config_name="config", version_base="1.3")
 def hydra_task(cfg: DictConfig) -> dict:
     """What Hydra runs for each job of a multirun (and for `bninit train --help`/`--cfg`): the
-    job's RunConfig, placed on its worker's device and threads, then run_task. A user error is
-    one line and its exit code."""
+    job's RunConfig, placed on its worker's device and threads, then run_task. A user error
+    leaves as Stop, past Hydra's handler, for the command line to print."""
     try:
         hydra_cfg = HydraConfig.get()
         run_cfg = to_run_config(cfg)
@@ -113,8 +107,7 @@ def hydra_task(cfg: DictConfig) -> dict:
             run_cfg = _placed(run_cfg, hydra_cfg)
         return run_task(run_cfg, multirun)
     except UserError as err:
-        print(f"bninit train: error: {err}", file=sys.stderr)
-        sys.exit(err.exit_code)
+        raise Stop(err) from None
 
 
 def call_hydra_main(command: str, args: list[str]) -> None:

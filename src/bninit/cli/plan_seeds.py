@@ -3,7 +3,7 @@
 import argparse
 
 from bninit.errors import UserError
-from bninit.report.plan import plan_study, render_plan
+from bninit.report.sample_size import plan_study, render_plan
 
 
 class _Parser(argparse.ArgumentParser):
