@@ -111,23 +111,15 @@ def test_a_comparison_past_the_seed_cap_is_shown_as_more_than_it(tmp_path, capsy
     assert table(out)[1][5] == f"> {MAX_SEEDS}" and table(out)[0][5] == "6"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/plan.py: the study total takes the max over the comparisons it could plan, so it "
-    "says 6 seeds are 'the most any comparison needs' while another needs > 10000",
-)
 def test_the_study_total_does_not_hide_a_comparison_past_the_cap(tmp_path, capsys):
     out = plan_out(capsys, wide_pilot(tmp_path, UP, WIDE), "--effect", "0.3")
-    assert "x 6 seeds (the most any comparison needs)" not in out
+    assert "x 6 seeds (the most any comparison within 10000 needs; 1 need(s) more)" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/plan.py: when every comparison needs more than the cap, the error says the "
-    "pilot's differences do not vary (they do: the effect is too small for their spread)",
-)
 def test_every_comparison_past_the_cap_is_not_called_a_pilot_without_spread(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["plan", str(wide_pilot(tmp_path, WIDE)), "--effect", "0.3"])
     assert exit_info.value.code == 2
-    assert "differences vary" not in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "differences vary" not in err
+    assert "--effect 0.3: every comparison needs more than 10000 seeds" in err and len(err.splitlines()) == 1

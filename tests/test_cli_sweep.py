@@ -70,7 +70,7 @@ def test_sweep_errors_are_one_line_exit_2(tmp_path):
         (("sweep", "demo", "gamm=0.1"), "bninit sweep: error: unknown config key 'gamm'"),
         (
             ("sweep", "demo", "seeds=1", "epochs=1", "runs_dir=blocker/runs"),
-            "bninit: error: runs_dir 'blocker/runs' is not writable",
+            "bninit sweep: error: runs_dir 'blocker/runs' is not writable",
         ),
     ]:
         result = bninit(*args, cwd=tmp_path)

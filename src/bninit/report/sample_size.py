@@ -84,10 +84,16 @@ def plan_study(
                 }
             )
     table = pd.DataFrame(rows)
-    if table.empty or table["seeds_needed"].isna().all():
+    if table.empty or not _usable(table).any():
         raise UserError(
             f"{csv_path}: no comparison has 2 or more paired seeds whose differences vary; a pilot "
             "needs at least 2 seeds per cell (3-5 are better)"
+        )
+    if table["seeds_needed"].isna().all():
+        raise UserError(
+            f"--effect {effect:g}: every comparison needs more than {power.MAX_SEEDS} seeds to detect it "
+            f"(the std of the pilot's differences is {table['sd_diff'].min():.2f} or more); "
+            "a larger effect is what this study could see"
         )
     cells = len(preset_cells(found)) if found else len(report.cells)
     done = runs[runs["status"] == "done"]
@@ -101,6 +107,11 @@ def plan_study(
     return Plan(
         str(csv_path), effect, target, alpha, table, found, cells, seeds, wall, "GPU" if on_gpu else "CPU"
     )
+
+
+def _usable(rows: pd.DataFrame) -> pd.Series:
+    """The comparisons a pilot can plan: 2 or more paired seeds whose differences vary."""
+    return (rows["pilot_pairs"] >= 2) & (rows["sd_diff"] > 0)
 
 
 def render_plan(plan: Plan) -> str:
@@ -117,17 +128,20 @@ def render_plan(plan: Plan) -> str:
     for row in plan.rows.itertuples():
         sided = "" if row.alternative == "greater" else " (two-sided)"
         seeds = "-" if row.seeds_needed is None or pd.isna(row.seeds_needed) else str(int(row.seeds_needed))
-        if seeds == "-" and row.pilot_pairs >= 2 and row.sd_diff > 0:
+        if seeds == "-" and row.pilot_pairs >= 2 and row.sd_diff > 0:  # usable, past the cap
             seeds = f"> {power.MAX_SEEDS}"
         sd = "-" if pd.isna(row.sd_diff) else f"{row.sd_diff:.2f}"
         pw = "-" if pd.isna(row.power_at_15) else f"{100 * row.power_at_15:.0f}%"
         cols = [f"{row.comparison}{sided}", row.block, f"{row.lr:g}", str(row.pilot_pairs), sd, seeds, pw]
         lines.append("| " + " | ".join(cols) + " |")
     where = f"preset {plan.preset}" if plan.preset else "the pilot's cells"
-    total = (
-        f"Study: {where}, {plan.cells} cells x {plan.seeds} seeds (the most any comparison needs) = "
-        f"{plan.runs} runs"
+    past_cap = int((_usable(plan.rows) & plan.rows["seeds_needed"].isna()).sum())
+    most = (
+        "the most any comparison needs"
+        if not past_cap
+        else f"the most any comparison within {power.MAX_SEEDS} needs; {past_cap} need(s) more"
     )
+    total = f"Study: {where}, {plan.cells} cells x {plan.seeds} seeds ({most}) = {plan.runs} runs"
     if math.isnan(plan.wall_time_s):
         total += "; no wall_time_s in the pilot, so no time estimate."
     else:
