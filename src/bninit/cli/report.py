@@ -134,7 +134,7 @@ def report_cli(args: list[str]) -> int:
     shown = paths.latex if opts.format == "latex" else paths.markdown
     print(shown.read_text(), end="")
     report = paths.report
-    if report.layout.foreign and opts.plots:
+    if not report.layout.own and opts.plots:
         print("no plots: they are drawn over bninit's columns (gamma, lr)", file=sys.stderr)
     for note in paths.notes:
         print(note, file=sys.stderr)

@@ -12,9 +12,9 @@ import pandas as pd
 
 from bninit.errors import UserError
 from bninit.report import stats
-from bninit.report.compare import compare, fmt_value
-from bninit.report.defaults import AGAINST_BASE, is_base_cell
-from bninit.report.layout import METRIC, Layout
+from bninit.report.compare import compare
+from bninit.report.defaults import AGAINST_BASE
+from bninit.report.layout import METRIC, BninitLayout, Layout
 from bninit.report.options import Choice, ReportOptions
 from bninit.report.pairs import Compared, mark, with_power, with_primary
 from bninit.report.paper import add_paper
@@ -38,7 +38,7 @@ class Report:
     preset: str | None = None
     preset_source: str = ""  # "given" (--preset) or "detected" (from the CSV's cells)
     power: bool = False  # show the power columns and notes (--power); stats.csv always has them
-    layout: Layout = field(default_factory=Layout)  # the user's columns, for a CSV of another tool
+    layout: Layout = field(default_factory=BninitLayout)  # bninit's columns, or another tool's
     reproductions: list = field(default_factory=list)  # judgements against the paper / a reference
     claims: pd.DataFrame | None = None  # the paper's claims judged on this study (with --paper)
 
@@ -57,28 +57,15 @@ class Report:
         return list(self.cells.groupby("block", sort=False))
 
 
-def _row_order(cell: pd.Series, extra_order: list[dict]) -> tuple:
-    method = cell["bn"]
-    extras = tuple(order[cell[key]] for key, order in extra_order)
-    return (not is_base_cell(cell), method != "ours", method, cell["gamma"], cell["c"], *extras)
-
-
-def _block_title(values: dict, varying: list[str]) -> str:
-    title = f"{values['dataset']} / {values['arch']}"
-    extra = [f"{col}={fmt_value(values[col])}" for col in varying if col not in ("dataset", "arch")]
-    return " / ".join([title, *extra])
-
-
 def _cell_seeds(name: str, group: pd.DataFrame, expected: set, layout: Layout) -> tuple[dict, list[str]]:
     """{seed: accuracy} of a cell's finished runs, and what is wrong with its seeds (named as
     `layout` names them: seed and test accuracy, or another tool's pair and metric columns)."""
     unit = layout.unit
-    result = layout.metric if layout.foreign else "test accuracy"
     notes = []
     done = group[(group["status"] == "done") & group[METRIC].notna()]
     unfinished = group[~group.index.isin(done.index)]
     for status, rows in unfinished.groupby("status", sort=True):
-        what = {"done": f"have no {result}", "": "have no status"}.get(status, status)
+        what = {"done": f"have no {layout.result}", "": "have no status"}.get(status, status)
         notes.append(f"{name}: {unit}(s) {_seed_list(rows['seed'])} {what}, left out")
     counts = done["seed"].value_counts()
     duplicated = sorted(counts[counts > 1].index)
@@ -117,10 +104,7 @@ def analyse(runs: pd.DataFrame, options: ReportOptions | None = None, choice: Ch
     if alternative not in stats.ALTERNATIVES:
         raise UserError(f"--alternative {alternative!r}: allowed: {', '.join(stats.ALTERNATIVES)}")
     specs = list(comparisons) if comparisons is not None else [AGAINST_BASE]
-    if layout.foreign:  # another tool's CSV: its cell columns are the rows, in the CSV's order
-        row_keys = list(layout.cells)
-    else:
-        row_keys = list(dict.fromkeys([*ROW_KEYS, *(k for spec in specs for k in spec.keys())]))
+    row_keys = layout.row_keys([k for spec in specs for k in spec.keys()])
     place = list(layout.place)
     cfg_cols, blk_cols = config_columns(runs), block_columns(runs, row_keys)
     varying = [col for col in blk_cols if runs[col].nunique() > 1]
@@ -132,9 +116,9 @@ def analyse(runs: pd.DataFrame, options: ReportOptions | None = None, choice: Ch
         for _, group in block.groupby(row_keys + place, sort=False, dropna=False):
             first = group.iloc[0]
             values = {col: first[col] for col in cfg_cols}
-            label = _cell_name(first, row_keys, layout)
-            title = layout.metric if layout.foreign else _block_title(values, varying)
-            name = label if layout.foreign else f"{title} {label} lr={first['lr']:g}"
+            label = layout.cell_label(first, row_keys)
+            title = layout.block_title(values, varying)
+            name = layout.cell_name(title, label, first)
             accs, notes = _cell_seeds(name, group, expected, layout)
             warnings += notes
             mean, std = stats.mean_std(list(accs.values()))
@@ -152,7 +136,7 @@ def analyse(runs: pd.DataFrame, options: ReportOptions | None = None, choice: Ch
                 }
             )
     cells = pd.DataFrame(records)
-    cells = cells if layout.foreign else _sorted_cells(cells, row_keys)
+    cells = layout.sort(cells, row_keys)
     cells["best_in_column"] = _column_best(cells, place)
     if paper:
         cells = add_paper(cells, paper)
@@ -188,32 +172,6 @@ def analyse(runs: pd.DataFrame, options: ReportOptions | None = None, choice: Ch
     )
     report.cells = with_primary(cells, report.primary)
     return report
-
-
-def _sorted_cells(cells: pd.DataFrame, row_keys: list[str]) -> pd.DataFrame:
-    """Blocks in the CSV's order; inside, the paper's row order, then lr largest first."""
-    blocks = list(dict.fromkeys(cells["block"]))
-    extra_order = [
-        (key, {v: i for i, v in enumerate(dict.fromkeys(cells[key]))}) for key in row_keys[len(ROW_KEYS) :]
-    ]
-    order = sorted(
-        range(len(cells)),
-        key=lambda i: (
-            blocks.index(cells.iloc[i]["block"]),
-            _row_order(cells.iloc[i], extra_order),
-            -cells.iloc[i]["lr"],
-        ),
-    )
-    return cells.iloc[order].reset_index(drop=True)
-
-
-def _cell_name(cell, row_keys=ROW_KEYS, layout: Layout | None = None) -> str:
-    if layout is not None and layout.foreign:
-        return " ".join(f"{key}={fmt_value(cell[key])}" for key in row_keys)
-    extras = "".join(f" {key}={fmt_value(cell[key])}" for key in row_keys[len(ROW_KEYS) :])
-    if is_base_cell(cell):
-        return "BASE" + extras
-    return f"{cell['bn']} gamma={cell['gamma']:g} c={cell['c']:g}" + extras
 
 
 def _run_dirs(group: pd.DataFrame) -> list[str]:

@@ -16,10 +16,10 @@ def choose_comparisons(
     """(comparisons, preset, how it was found): the user's --against / --pairwise, else the
     preset's defaults (--preset, or detected from the CSV's cells), else None (each cell against
     BASE). `against`: KEY=VALUE dicts; `pairwise`: None, or the keys to compare across.
-    Another tool's CSV (`layout.foreign`) has no preset: by default its cells are compared pairwise."""
+    Another tool's CSV (not `layout.own`) has no preset: by default its cells are compared pairwise."""
     from bninit.presets import check_preset
 
-    if layout is not None and layout.foreign:
+    if layout is not None and not layout.own:
         if preset is not None:
             raise UserError(f"--preset {preset}: only for a CSV `bninit collect` wrote")
         specs = [Comparison(against=dict(where)) for where in against]

@@ -4,7 +4,7 @@ then compares (`Choice`, made from the options and the CSV by `bninit.report.cho
 from dataclasses import dataclass, field
 
 from bninit.report.defaults import Comparison
-from bninit.report.layout import Layout
+from bninit.report.layout import BninitLayout, Layout
 
 FORMATS = ("markdown", "latex", "all")
 DEFAULT_MARGIN = 1.0  # accuracy points: "the same as the paper / the reference" (--margin)
@@ -50,4 +50,4 @@ class Choice:
     strict: bool = True
     preset: str | None = None
     preset_source: str = ""
-    layout: Layout = field(default_factory=Layout)
+    layout: Layout = field(default_factory=BninitLayout)

@@ -81,7 +81,7 @@ def _method(cell, extra_keys) -> str:
 def write_pictures(report: Report, out_dir: Path) -> tuple[list[Path], list[str]]:
     """(files written, notes for the user): per block the curves and the grid, each PNG with its CSV.
     A block without histories or without compared cells gets no such figure."""
-    if report.layout.foreign:
+    if not report.layout.own:  # drawn over bninit's gamma and lr
         return [], []
     written, notes = [], []
     epochs = report_epochs(report.cells)

@@ -50,6 +50,4 @@ def stats_table(report: Report) -> pd.DataFrame:
         parts.append(part)
     table = pd.concat(parts, ignore_index=True)
     table = table[cfg + [col for col in STATS_COLUMNS if col in table.columns]]
-    if report.layout.foreign:  # one block, named after the metric; the pairs by the user's name
-        table = table.drop(columns="block").rename(columns={"seeds": report.layout.pair})
-    return table
+    return report.layout.stats_columns(table)

@@ -6,10 +6,18 @@ from pathlib import Path
 import pandas as pd
 
 from bninit.errors import UserError
-from bninit.report.layout import METRIC, REQUIRED, Layout, choose_layout, is_bninit_layout, map_runs, read_csv
+from bninit.report.layout import (
+    METRIC,
+    REQUIRED,
+    ROW_KEYS,
+    BninitLayout,
+    Layout,
+    choose_layout,
+    is_bninit_layout,
+    map_runs,
+    read_csv,
+)
 from bninit.store.collect import RESULT_COLUMNS
-
-ROW_KEYS = ("bn", "gamma", "c")  # a row of the paper's layout; its columns are the lr values
 
 
 def read_study(
@@ -18,7 +26,7 @@ def read_study(
     """(runs, layout) of any per-seed CSV: a bninit CSV as `read_runs` reads it when none of
     `metric`, `pair_by`, `cells` asks otherwise; else mapped onto bninit's frame (`layout`)."""
     if is_bninit_layout(metric, pair_by, cells):
-        return read_runs(csv_path), Layout()
+        return read_runs(csv_path), BninitLayout()
     path = Path(csv_path)
     table = read_csv(path, only_empty_missing=True)
     layout = choose_layout(table, path, metric, pair_by, cells)

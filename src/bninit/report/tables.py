@@ -15,9 +15,7 @@ from bninit.report.text import (
     fmt_num,
     fmt_p,
     fmt_power,
-    key_text,
     lrs,
-    method_label,
     power_note,
     reference_name,
     verdict,
@@ -44,18 +42,9 @@ def value_cell(cell) -> Cell:
     )
 
 
-def row_head(report: Report, *key) -> list[str]:
-    if report.layout.foreign:
-        return list(map(key_text, key))
-    bn, gamma, c, *extras = key
-    return [method_label({"bn": bn, "gamma": gamma, "c": c}), f"{gamma:g}", f"{c:g}", *map(key_text, extras)]
-
-
 def key_head(report: Report) -> list[str]:
     """The headers of a row's keys: the user's cell columns, or method, γ, c (and extra keys)."""
-    if report.layout.foreign:
-        return list(report.layout.cells)
-    return ["method", "γ", "c", *report.extra_keys]
+    return report.layout.key_head(report.extra_keys)
 
 
 def _paper_cells(cell) -> list[Cell]:
@@ -67,16 +56,16 @@ def _paper_cells(cell) -> list[Cell]:
 
 
 def block_table(report: Report, block: pd.DataFrame) -> Table:
-    """A block's main table: another tool's cells one per row with the metric; bninit's in the
-    paper's layout, with the paper's numbers beside each lr when asked."""
-    if report.layout.foreign:
+    """A block's main table: without column keys (another tool's CSV), one row per cell with the
+    metric; with them (bninit's lr), the paper's layout, with the paper's numbers beside each lr
+    when asked."""
+    layout = report.layout
+    if not layout.place:
         body = [
-            [*cells(row_head(report, *(c[k] for k in report.row_keys))), value_cell(c)]
+            [*cells(layout.row_head(*(c[k] for k in report.row_keys))), value_cell(c)]
             for _, c in block.iterrows()
         ]
-        return Table(
-            cells([*report.layout.cells, report.layout.metric]), body, "l" * len(report.row_keys) + "r"
-        )
+        return Table(cells([*key_head(report), layout.metric]), body, "l" * len(report.row_keys) + "r")
     columns = lrs(block)
     head = [Cell("method", tex="Method"), Cell("γ"), Cell("c", tex="$c$"), *cells(report.extra_keys)]
     keys = len(head)
@@ -85,7 +74,7 @@ def block_table(report: Report, block: pd.DataFrame) -> Table:
         head += [Cell("paper"), Cell("Δ/σ", tex="$\\Delta/\\sigma$")] if report.paper else []
     body = []
     for key, by_lr in _rows(report, block).items():
-        row = cells(row_head(report, *key))
+        row = cells(layout.row_head(*key))
         for lr in columns:
             cell = by_lr.get(lr)
             row.append(Cell(empty=MISSING) if cell is None else value_cell(cell))
@@ -133,7 +122,7 @@ def against_table(report: Report, compared: Compared, rows: pd.DataFrame) -> Tab
             else fmt_num(pair["mean_diff"])
         )
         line = [
-            *row_head(report, *(cell[k] for k in report.row_keys)),
+            *report.layout.row_head(*(cell[k] for k in report.row_keys)),
             *(f"{cell[key]:g}" for key in place),
             *([pair["ref_label"]] if show_ref else []),
             str(int(pair["n_pairs"])),
@@ -186,22 +175,17 @@ def against_table(report: Report, compared: Compared, rows: pd.DataFrame) -> Tab
     return Table(cells(head), body, align, intro, power_note(report, rows, labels))
 
 
-def short_labels(cells: pd.DataFrame, keys: list[str], foreign: bool = False) -> list[str]:
+def short_labels(report: Report, cells: pd.DataFrame) -> list[str]:
     """Cell names from the row keys that differ among `cells` (e.g. input_norm=fixed)."""
-    varying = [k for k in keys if cells[k].nunique() > 1] or (keys if foreign else ["bn"])
-    return [
-        " ".join(
-            method_label(cell) if k == "bn" and not foreign else f"{k}={key_text(cell[k])}" for k in varying
-        )
-        for _, cell in cells.iterrows()
-    ]
+    varying = [k for k in report.row_keys if cells[k].nunique() > 1]
+    return [report.layout.short_label(cell, varying) for _, cell in cells.iterrows()]
 
 
 def pairwise_matrix(report: Report, compared: Compared, rows: pd.DataFrame) -> Table:
     """One block and lr's pairwise comparison: entry (row, column) = mean paired difference
     row - column and its p (H1: row > column when one-sided)."""
     members = sorted(set(rows["cell_index"]) | set(rows["ref_index"]))
-    labels = short_labels(report.cells.loc[members], report.row_keys, report.layout.foreign)
+    labels = short_labels(report, report.cells.loc[members])
     margin = compared.spec.equivalence
     found = {}
     for _, pair in rows.iterrows():
@@ -257,9 +241,14 @@ def comparison_tables(report: Report, title: str) -> list[Table]:
         if not compared.spec.pairwise:
             tables.append(against_table(report, compared, rows))
             continue
-        if report.layout.foreign:  # one matrix: no learning rates
-            tables.append(pairwise_matrix(report, compared, rows))
-            continue
-        for lr in sorted(rows["lr"].unique(), reverse=True):
-            tables.append(pairwise_matrix(report, compared, rows[rows["lr"] == lr]))
+        for part in _by_place(rows, report.layout.place):
+            tables.append(pairwise_matrix(report, compared, part))
     return tables
+
+
+def _by_place(rows: pd.DataFrame, place: tuple[str, ...]) -> list[pd.DataFrame]:
+    """The pairs of each column of the table (each lr, largest first); no column keys: all of them."""
+    if not place:
+        return [rows]
+    groups = rows.groupby(list(place), sort=True)
+    return [group for _, group in reversed(list(groups))]

@@ -99,22 +99,9 @@ def caption(report: Report, n_comparisons: int) -> str:
         for k, v in report.settings.items()
         if k not in ("dataset", "arch")
     )
-    extra = "".join(f", {key}" for key in report.extra_keys)
-    layout, unit = report.layout, report.layout.unit
-    if layout.foreign:
-        text = (
-            f"{layout.metric}: mean ± std over n = {seeds} {unit} values (n in parentheses; std: the "
-            f"sample std, ddof=1); rows: the cells ({', '.join(layout.cells)}). "
-        )
-        same, pairs = "", f"pairs = rows with the same {unit}"
-    else:
-        text = (
-            f"Test accuracy (%) at the best-validation epoch, mean ± std over n = {seeds} seeds "
-            f"(n in parentheses; std: the sample std, ddof=1, as the paper does not say which it "
-            f"reports); rows: method and BN-scale init γ (c: BN-scale lr divisor){extra}, columns: "
-            f"learning rate. "
-        )
-        same, pairs = " of the same learning rate", "pairs = runs with the same seed"
+    layout = report.layout
+    text = layout.describe(seeds, report.extra_keys)
+    same, pairs = layout.same_column, layout.pairing
     if primary is None:
         text += "No bold: this report compares cells pairwise only (below). "
     elif primary.alternative == "greater":
@@ -131,7 +118,7 @@ def caption(report: Report, n_comparisons: int) -> str:
         )
     text += "UNDER: highest mean of the column."
     if primary is not None:
-        text += f" † no test (fewer than 2 {unit}s paired with {ref})."
+        text += f" † no test (fewer than 2 {layout.unit}s paired with {ref})."
     if report.paper:
         text += (
             f" paper: Table {report.paper} of Davis & Frank (2022), mean ± std over 15 seeds; "

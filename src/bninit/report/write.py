@@ -79,7 +79,7 @@ def write_report(
     options = replace(options or ReportOptions(), **changes)
     check_options(options)
     runs, layout = read_studies(csv_path, options.metric, options.pair_by, options.cells)
-    if options.paper is not None and layout.foreign:
+    if options.paper is not None and not layout.own:
         raise UserError(f"--paper {options.paper}: only for a CSV `bninit collect` wrote")
     report = analyse(runs, options, choose(runs, options, layout))
     report.warnings += mixed_hardware(runs)
@@ -105,7 +105,7 @@ def write_report(
     claims = save("claims.csv", report.claims.to_csv(index=False)) if report.claims is not None else None
     figures, notes = [], []
     # The figures: drawn over bninit's gamma and lr (none for another tool's CSV).
-    if options.plots and not layout.foreign:
+    if options.plots and layout.own:
         figures = write_plots(report, out / "plots")
         pictures, notes = write_pictures(report, out / "plots")  # curves and grid, a CSV beside each
         figures += pictures
