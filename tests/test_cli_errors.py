@@ -28,6 +28,12 @@ CASES = [
         marks=slow,
     ),
     pytest.param(
+        ("sweep", "demo", "runs_dir=blocker/runs", "--dry-run"),
+        "runs_dir 'blocker/runs' is impossible: blocker is not a directory",
+        id="sweep-dry-run",
+        marks=slow,
+    ),
+    pytest.param(
         ("train", "-m", "runs_dir=blocker/runs"),
         "runs_dir 'blocker/runs' is not writable: Not a directory",
         id="train-m-raised-by-the-sweeper",

@@ -232,8 +232,11 @@ class CellSweeper(Sweeper):
                 "two jobs of this sweep name the same run dir (a key the run dir ignores "
                 "is swept: data_dir, runs_dir, device or num_workers?)"
             )
-        for runs_dir in {c.runs_dir for c in configs} if not self.dry_run else ():
-            check_writable(Path(runs_dir))
+        for runs_dir in {c.runs_dir for c in configs}:
+            if self.dry_run:  # creates nothing, but says so when the runs dir is impossible
+                check_dir(runs_dir, "runs_dir")
+            else:
+                check_writable(Path(runs_dir))
         for data_dir in {c.data_dir for c in configs}:
             check_dir(data_dir, "data_dir")
         return jobs, configs
