@@ -69,8 +69,14 @@ def test_no_new_columns_unless_asked(study_csv, tmp_path):  # noqa: F811
     assert "tost_p" not in table.columns and "mde" in table.columns  # power: always in stats.csv
 
 
-def test_demo_default_report_is_unchanged(tmp_path):
-    paths = write_report(DEMO / "demo.csv", tmp_path / "demo", plots=False)
+def test_demo_reference_report_is_unchanged(tmp_path, monkeypatch):
+    """The committed report of the demo reference, as made: judged against the previous reference
+    (paths as given on the command line, relative to the repo root)."""
+    monkeypatch.chdir(ROOT)
+    previous = Path("results/demo-2026-11-30.csv")
+    paths = write_report(
+        Path("results/demo-reference/demo.csv"), tmp_path / "demo", plots=False, reference=previous
+    )
     assert paths.markdown.read_text() == (DEMO / "demo" / "report.md").read_text()
     assert paths.latex.read_text() == (DEMO / "demo" / "report.tex").read_text()
 
