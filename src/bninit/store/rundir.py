@@ -87,10 +87,13 @@ def save_checkpoint(directory: Path, state: dict) -> None:
 
 def load_checkpoint(directory: Path, mmap: bool = False) -> dict | None:
     """The checkpoint, None if there is none; Damaged if it cannot be read (mmap: weights are
-    mapped, not read, for a quick look at the progress)."""
+    mapped, not read, for a quick look at the progress). torch is imported only when there is one:
+    reading a study's finished runs (report, load_study) needs no torch."""
+    path = Path(directory) / CHECKPOINT
+    if not path.exists():
+        return None
     import torch
 
-    path = Path(directory) / CHECKPOINT
     try:
         state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except FileNotFoundError:
