@@ -108,7 +108,9 @@ def test_an_interrupted_demo_says_how_to_resume_and_its_run_resumes_exactly(tmp_
 
 
 def test_a_second_train_of_a_running_run_stops_in_one_line_and_a_sweep_skips_it(tmp_path):
-    overrides = ["epochs=30", "gamma=0.5"]
+    # long enough to outlast the second train and the sweep on a fast idle machine (30 epochs had
+    # finished before the sweep started); it is stopped at the end
+    overrides = ["epochs=400", "gamma=0.5"]
     out_dir = run_dir(compose_run_config([f"runs_dir={tmp_path / 'runs'}", *overrides]))
     first = start(["train", *overrides], tmp_path)
     try:
