@@ -1,6 +1,7 @@
 """The installed `bninit` command, run like a user runs it."""
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -9,6 +10,7 @@ import pytest
 
 from bninit.store.rundir import run_dir
 from bninit.sweep.compose import compose_run_config
+from conftest import ONE_THREAD
 
 
 def test_top_level_help_lists_the_subcommands(cli):
@@ -80,8 +82,11 @@ def test_train_runs_then_skips_when_finished(cli, tmp_path):
 def test_killed_run_resumes_to_the_uninterrupted_result(cli, bninit_command, tmp_path):
     overrides = ["epochs=8", "seed=2", f"runs_dir={tmp_path / 'runs'}"]
     out = run_dir(compose_run_config(overrides))
-    proc = subprocess.Popen(
-        [bninit_command, "train", *overrides], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    proc = subprocess.Popen(  # the same one-thread environment as `cli`: the same float sums
+        [bninit_command, "train", *overrides],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **ONE_THREAD},
     )
     deadline = time.time() + 120
     while not (out / "checkpoint.pt").exists() and time.time() < deadline:
