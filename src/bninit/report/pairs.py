@@ -101,23 +101,9 @@ def with_primary(cells: pd.DataFrame, primary: Compared | None) -> pd.DataFrame:
         extra.loc[rows.index, columns] = rows[columns].to_numpy()
         extra["against"] = pd.Series(primary.spec.label, index=rows.index)
         extra["alternative"] = pd.Series(primary.alternative, index=rows.index)
-    for col in (
-        "ref_mean",
-        "n_pairs",
-        "mean_diff",
-        "ci_low",
-        "ci_high",
-        "t",
-        "p",
-        "p_holm",
-        "d_z",
-        "wins",
-        "wilcoxon_p",
-        "sd_diff",
-        "mde",
-        "power_observed",
-        *(col for col in columns[len(PAIR_COLUMNS) :] if col != "equivalent"),
-    ):
+    text = ("wilcoxon_method", "significant", "better")  # the test columns that are not numbers
+    numeric = ["ref_mean", *(c for c in TEST_COLUMNS if c not in text), *POWER_COLUMNS]
+    for col in (*numeric, *(col for col in columns[len(PAIR_COLUMNS) :] if col != "equivalent")):
         extra[col] = pd.to_numeric(extra[col])
     extra["significant"] = extra["significant"].fillna(False).astype(bool)
     extra["better"] = extra["better"].fillna(False).astype(bool)
