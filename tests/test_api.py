@@ -1,8 +1,6 @@
 """The library API for one's own training loop (bninit.init_method, param_groups,
-InputBatchNorm2d, convert_bn): each function, and a plain hand-written loop over it that gives
-exactly the numbers of `bninit train` for the same seed, data order and settings."""
-
-from collections import OrderedDict
+InputBatchNorm2d, convert_bn): each function, and the README's loop over it (run as the README
+shows it), which gives exactly the numbers of `bninit train` for the same seed, data and order."""
 
 import pytest
 import torch
@@ -11,11 +9,12 @@ from torch import nn
 
 import bninit
 from bninit.data import load_dataset
-from bninit.data.batches import eval_batches, train_batches
+from bninit.data.batches import train_batches
 from bninit.data.split import stratified_split
-from bninit.models.resnet20 import resnet20
-from bninit.run.train import run
+from bninit.run.train import accuracy, bn_scale_stats, run
 from bninit.seeds import md5_seed, seed_everything
+from doc_blocks import block
+from folder_fixture import make_image_folder
 
 
 def test_the_api_is_exported_from_the_package():
@@ -56,49 +55,59 @@ def test_param_groups_feed_any_optimizer():
     torch.optim.AdamW(bninit.param_groups(model, lr=1e-3))  # any torch optimizer takes them
 
 
-def hand_written_loop(
-    seed: int, epochs: int, lr: float = 0.1, batch_size: int = 64
-) -> list[tuple[float, float]]:
-    """digits + resnet20 trained with the public API only (and bninit's batches for the data order)."""
-    data = load_dataset("digits", "data")
-    train_idx, val_idx = stratified_split(data.train_y.numpy())
-    generator = seed_everything(md5_seed(seed))
-    x, y = data.train_x[train_idx], data.train_y[train_idx]
-    net = bninit.convert_bn(
-        resnet20(num_classes=10, in_channels=1, image_size=8, norm_layer=nn.BatchNorm2d), "ours"
-    )
-    model = nn.Sequential(OrderedDict(input_norm=bninit.InputBatchNorm2d(1, gamma=0.1), net=net))
-    bninit.init_method(model, gamma=0.1)
-    optimizer = torch.optim.SGD(
-        [g for g in bninit.param_groups(model, lr, c=100, weight_decay=1e-4) if g["params"]],
-        lr=lr,
-        momentum=0.9,
-    )
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=1e-8)
-    history = []
-    for _ in range(epochs):
-        model.train()
+class Loader:
+    """`train_loader` for the README's loop: bninit's batches of the run's data in the run's order
+    (`bninit.data.batches.train_batches`, the run's generator). After each epoch it records what
+    `bninit train` records: the epoch's mean train loss (from the logits the loop computed, caught
+    by a forward hook), the validation accuracy and the BN scales' mean and std."""
+
+    def __init__(self, namespace: dict, data, cfg, train_idx, val_idx, generator):
+        self.namespace, self.data, self.cfg, self.generator = namespace, data, cfg, generator
+        self.x, self.y = data.train_x[train_idx], data.train_y[train_idx]
+        self.val = data.train_x[val_idx], data.train_y[val_idx]
+        self.history: list[dict] = []
+
+    def __iter__(self):
+        model = self.namespace["model"]  # the README's model, built by then
+        logits = []
+        hook = model.register_forward_hook(lambda module, args, out: logits.append(out.detach()))
         loss_sum, seen = torch.zeros(()), 0
-        for images, labels in train_batches(x, y, batch_size, generator, "none", 8):
-            loss = F.cross_entropy(model(images), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            loss_sum += loss.detach() * len(labels)
+        size = self.data.image_size
+        batches = train_batches(self.x, self.y, self.cfg.batch_size, self.generator, self.cfg.augment, size)
+        for images, labels in batches:
+            yield images, labels
+            loss_sum += F.cross_entropy(logits.pop(), labels) * len(labels)
             seen += len(labels)
-        scheduler.step()
-        model.eval()
-        with torch.no_grad():
-            val = data.train_x[val_idx], data.train_y[val_idx]
-            correct = sum((model(i).argmax(1) == t).sum().item() for i, t in eval_batches(*val, 256, 8))
-        history.append((loss_sum.item() / seen, 100.0 * correct / len(val_idx)))
-    return history
+        hook.remove()
+        scale_mean, scale_std = bn_scale_stats(model)
+        val_acc = accuracy(model, *self.val, size)
+        self.history.append(
+            {
+                "train_loss": loss_sum.item() / seen,
+                "val_acc": val_acc,
+                "bn_scale_mean": scale_mean,
+                "bn_scale_std": scale_std,
+            }
+        )
 
 
 @pytest.mark.slow
-def test_a_hand_written_loop_gives_the_numbers_of_bninit_train(make_cfg):
-    cfg = make_cfg("seed=3", "channels_last=false")
-    result = run(cfg)
-    expected = [(h["train_loss"], h["val_acc"]) for h in result["history"]]
-    assert len(expected) == 2
-    assert hand_written_loop(seed=3, epochs=2) == expected
+def test_the_readmes_loop_gives_the_numbers_of_bninit_train(make_cfg, tmp_path):
+    """docs/models-and-data.md: the README's loop, given bninit's data, batches and seed, gives
+    exactly the per-epoch numbers of `bninit train` (timm's resnet18 on an RGB image folder)."""
+    images = make_image_folder(tmp_path / "images", train=12, test=1, side=8, classes=10)
+    cfg = make_cfg(
+        "seed=3", "channels_last=false", "arch=timm", "timm_model=resnet18", "dataset=folder",
+        f"folder_path={images}", "folder_image_size=8", f"data_dir={tmp_path / 'data'}",
+    )  # fmt: skip
+    keys = ("train_loss", "val_acc", "bn_scale_mean", "bn_scale_std")
+    expected = [{k: h[k] for k in keys} for h in run(cfg)["history"]]
+
+    data = load_dataset("folder", cfg.data_dir, path=str(images), image_size=8, stored_size=8)
+    train_idx, val_idx = stratified_split(data.train_y.numpy())
+    generator = seed_everything(md5_seed(3))  # bninit train's seed, before the model is built
+    namespace = {"epochs": cfg.epochs}
+    loader = namespace["train_loader"] = Loader(namespace, data, cfg, train_idx, val_idx, generator)
+    readme = block("README.md", "import timm, torch")
+    exec(compile(readme.text, f"README.md:{readme.line}", "exec"), namespace)
+    assert len(expected) == 2 and loader.history == expected
