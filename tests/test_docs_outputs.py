@@ -3,11 +3,13 @@ its command (through the installed `bninit`, in the docs' sandbox, tests/doc_com
 compared line by line, so the docs cannot drift from the code. Nothing here varies between runs
 (the inputs are committed CSVs); the only thing mapped is where files go (-o /tmp/X)."""
 
+import re
+
 import pytest
 
 import bninit.run.logger as run_logger
 from bninit.cli.main import main
-from doc_blocks import Command, all_commands, block, commands, tables_after
+from doc_blocks import REPO, Command, all_commands, block, commands, tables_after
 from doc_commands import (
     CUB_MISSING,
     PROSE,
@@ -124,3 +126,22 @@ def test_the_missing_tensorboard_error_in_report_md_is_the_line_bninit_prints(tm
     shown = block("docs/report.md", "bninit train: error: logger=tensorboard").text
     assert (exit_.value.code, lines(capsys.readouterr().err)) == (2, lines(shown))
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_demo_numbers_report_md_quotes_in_its_prose_are_the_reports(root):
+    """The four questions' worked numbers (previous demo reference, --equivalence 0.5 --power)."""
+    out = run_line(prose_line(*PROSE["power"]), root).stdout
+    rows = {r.split(" | ")[1]: r for r in out.splitlines() if r.startswith("| ours |") and "[" in r}
+    text = " ".join((REPO / "docs/report.md").read_text().split()).replace("−", "-")
+    said = re.search(r"Demo: gamma 0\.05 vs BASE, Δ (\S+ \[\S+ \S+\]), p (\S+), \"(.+?)\"", text)
+    assert said, "docs/report.md no longer quotes gamma 0.05's comparison"
+    assert all(f"| {number} |" in rows["0.05"] for number in said.groups())
+    said = re.search(
+        r"gamma 0\.5 is not better than BASE \(p (\S+)\).*?\(TOST p (\S+)\): its CI (\[\S+ \S+\])", text
+    )
+    assert said, "docs/report.md no longer quotes gamma 0.5's TOST"
+    assert f"| {said[1]} |" in rows["0.5"] and f"| {said[2]} |" in rows["0.5"] and said[3] in rows["0.5"]
+    said = re.search(r"would detect (\S+) \(MDE column: (\S+) for gamma 0\.05, (\S+) for gamma 0\.1\)", text)
+    assert said, "docs/report.md no longer quotes the MDE column"
+    for gamma, mde in zip(("0.5", "0.05", "0.1"), said.groups(), strict=True):
+        assert rows[gamma].split(" | ")[-2] == mde  # the MDE column, before the power column
