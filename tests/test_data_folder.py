@@ -2,14 +2,17 @@
 problem), decoded once into the checked tensor cache, rebuilt when its files change, and trained
 on like any dataset (10% stratified validation, best-val test accuracy)."""
 
+import json
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from PIL import Image
+from scipy import stats as sps
 
 from bninit.data import load_dataset
 from bninit.data.folder import load_folder
@@ -156,6 +159,9 @@ def test_a_study_on_your_images_with_a_timm_model_end_to_end(tmp_path, cli):
     assert len(table) == 6 and set(table["status"]) == {"done"}
     assert set(table["timm_model"]) == {"resnet10t"} and set(table["folder_path"]) == {str(images)}
     assert sorted(table["seed"]) == [1, 1, 2, 2, 3, 3]
+    for row in table.itertuples():  # the method's init reached the timm model's BNs: scale ~ gamma
+        history = json.loads((Path(row.run_dir) / "result.json").read_text())["history"]
+        assert history[0]["bn_scale_mean"] == pytest.approx({"ours": 0.1, "base": 1.0}[row.bn], rel=0.2)
     report = cli("report", str(csv), "-o", str(tmp_path / "report"))
     assert report.returncode == 0, report.stderr
     assert "BASE" in report.stdout and "ours" in report.stdout
@@ -164,3 +170,10 @@ def test_a_study_on_your_images_with_a_timm_model_end_to_end(tmp_path, cli):
         acc = runs["test_acc_at_best_val"]
         cell = re.escape(f"{acc.mean():.2f} ± {acc.std(ddof=1):.2f}") + r"\S* \(3\)"  # after any markup
         assert re.search(cell, written), (bn, written)
+    acc = table.pivot(index="seed", columns="bn", values="test_acc_at_best_val")
+    ours = pd.read_csv(tmp_path / "report" / "stats.csv").set_index("bn").loc["ours"]
+    assert ours["mean_diff"] == pytest.approx((acc["ours"] - acc["base"]).mean())
+    if (acc["ours"] - acc["base"]).nunique() > 1:  # scipy's paired t-test needs spread in the diffs
+        assert ours["p"] == pytest.approx(
+            sps.ttest_rel(acc["ours"], acc["base"], alternative="greater").pvalue
+        )
