@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
-from scipy import stats as sps
 
 from bninit.data import load_dataset
 from bninit.data.folder import load_folder
@@ -170,10 +169,9 @@ def test_a_study_on_your_images_with_a_timm_model_end_to_end(tmp_path, cli):
         acc = runs["test_acc_at_best_val"]
         cell = re.escape(f"{acc.mean():.2f} ± {acc.std(ddof=1):.2f}") + r"\S* \(3\)"  # after any markup
         assert re.search(cell, written), (bn, written)
-    acc = table.pivot(index="seed", columns="bn", values="test_acc_at_best_val")
+    # 2 epochs of 3 steps stay near chance (often 25% for every run: 10 epochs would learn, at
+    # ~20 s a run), so the paired numbers are checked as what they are, not against a t-test
+    diffs = table.pivot(index="seed", columns="bn", values="test_acc_at_best_val").diff(axis=1)["ours"]
     ours = pd.read_csv(tmp_path / "report" / "stats.csv").set_index("bn").loc["ours"]
-    assert ours["mean_diff"] == pytest.approx((acc["ours"] - acc["base"]).mean())
-    if (acc["ours"] - acc["base"]).nunique() > 1:  # scipy's paired t-test needs spread in the diffs
-        assert ours["p"] == pytest.approx(
-            sps.ttest_rel(acc["ours"], acc["base"], alternative="greater").pvalue
-        )
+    assert ours["n_pairs"] == 3 and ours["wins"] == (diffs > 0).sum()
+    assert ours["mean_diff"] == pytest.approx(diffs.mean())
