@@ -43,7 +43,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path):
     path = tmp_path / "result.json"
     atomic_write(path, lambda handle: handle.write(b'{"old": 1}'))
 
-    def fail(handle):
+    def fail(handle):  # the disk fills halfway through the write (ENOSPC from write(2))
         handle.write(b'{"new"')
         raise OSError(28, "No space left on device")
 

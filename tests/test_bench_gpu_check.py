@@ -118,7 +118,7 @@ def context(seconds: float) -> gpu_check.Context:
 
 
 def test_a_failing_step_is_recorded_and_a_late_one_skipped(monkeypatch):
-    def broken(ctx, deadline):
+    def broken(ctx, deadline):  # the step runs out of GPU memory, as torch reports it
         raise RuntimeError("CUDA error: out of memory")
 
     monkeypatch.setitem(gpu_check.STEP_FUNCTIONS, "projection", broken)

@@ -12,13 +12,22 @@ from bninit.store.rundir import run_dir
 from bninit.sweep.compose import compose_run_config
 from conftest import ONE_THREAD
 
+ALL_SUBCOMMANDS = ["train", "sweep", "collect", "status", "report", "plan", "demo", "data", "migrate"]
+ALL_SUBCOMMANDS += ["bench", "gpu-check"]  # what the README and docs tell users to run
+
 
 def test_top_level_help_lists_the_subcommands(cli):
     done = cli("--help")
-    assert done.returncode == 0 and "train" in done.stdout
-    assert cli().returncode == 2
+    assert done.returncode == 0 and done.stdout.startswith("usage: bninit <subcommand>")
+    block = done.stdout.split("subcommands:\n", 1)[1].split("\n\n", 1)[0]
+    listed = [line.split()[0] for line in block.splitlines() if line[:3].strip() and line.startswith("  ")]
+    assert listed == ALL_SUBCOMMANDS  # each once, in this order, with its own line
+    bare = cli()  # no subcommand: the same usage, but exit 2
+    assert bare.returncode == 2 and bare.stdout == done.stdout
     unknown = cli("trian")
-    assert unknown.returncode == 2 and "unknown subcommand 'trian'" in unknown.stderr
+    assert unknown.returncode == 2 and unknown.stderr == (
+        f"bninit: error: unknown subcommand 'trian'; known: {', '.join(ALL_SUBCOMMANDS)}\n"
+    )
 
 
 def test_train_help_lists_groups_and_keys_with_defaults(cli):

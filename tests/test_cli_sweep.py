@@ -40,9 +40,13 @@ def test_train_multirun_runs_each_run_once_then_skips_them(tmp_path):
     runs = tmp_path / "runs"
     want = expected_dirs(runs, *[[f"seed={s}", f"gamma={g}", "epochs=1"] for s in (1, 2) for g in (0.1, 0.5)])
     assert [d.resolve() for d in find_run_dirs(runs)] == want
-    assert all((d / "result.json").exists() for d in want)
     csv = pd.read_csv(runs / "multirun.csv")
     assert sorted(csv["run_dir"]) == [str(d) for d in want] and set(csv["status"]) == {"done"}
+    for row in csv.itertuples():  # each run trained what its overrides asked, its row = its result
+        saved = json.loads((Path(row.run_dir) / "result.json").read_text())
+        assert (saved["config"]["seed"], saved["config"]["gamma"]) == (row.seed, row.gamma)
+        assert saved["config"]["epochs"] == 1 and len(saved["history"]) == 1
+        assert {k: getattr(row, k) for k in NUMBERS} == pytest.approx({k: saved[k] for k in NUMBERS})
     assert not (tmp_path / "multirun").exists() and not (tmp_path / "outputs").exists()
     stamps = [(d / "result.json").stat().st_mtime_ns for d in want]
 
@@ -133,6 +137,10 @@ def test_joblib_two_workers_collect_every_run_once(tmp_path):
     frame = pd.read_csv(tmp_path / "runs" / "demo.csv")
     assert len(frame) == 4 and frame["run_dir"].is_unique and set(frame["status"]) == {"done"}
     assert sorted(zip(frame["gamma"], frame["seed"], strict=True)) == [(0.1, 1), (0.1, 2), (0.5, 1), (0.5, 2)]
+    for row in frame.itertuples():  # two workers at once: each row still its own run's result
+        saved = json.loads((Path(row.run_dir) / "result.json").read_text())
+        assert (saved["config"]["seed"], saved["config"]["gamma"]) == (row.seed, row.gamma)
+        assert {k: getattr(row, k) for k in NUMBERS} == pytest.approx({k: saved[k] for k in NUMBERS})
     assert not list((tmp_path / "runs").rglob("run.lock"))
     assert [p.name for p in (tmp_path / "runs" / ".hydra").iterdir()] == ["demo"]
 

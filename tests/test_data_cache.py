@@ -75,7 +75,7 @@ def test_failed_write_leaves_no_partial_cache(tmp_path, monkeypatch):
 
     def crash(obj, f):
         f.write(b"half a cache")
-        raise KeyboardInterrupt  # killed mid-write
+        raise KeyboardInterrupt  # Ctrl-C (SIGINT) while the cache is being written
 
     monkeypatch.setattr(cache_module.torch, "save", crash)
     with pytest.raises(KeyboardInterrupt):

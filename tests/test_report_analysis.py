@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,7 +16,6 @@ from scipy import stats as sps
 
 from bninit.cli.main import main
 from bninit.config import PLACEMENT_KEYS
-from bninit.report import stats
 from bninit.report.write import write_report
 from bninit.run.train import run
 from bninit.seeds import md5_seed
@@ -129,11 +129,28 @@ def test_bold_exactly_where_p_at_most_alpha(study_csv, tmp_path, alpha):
 def test_holm_takes_bold_from_the_borderline_cell(study_csv, tmp_path):
     paths = write_report(study_csv, tmp_path / "out", holm=True, plots=False)
     shown = marks(paths.markdown.read_text())
-    keys = [k for k in STUDY if k[0] != "base"]
-    adjusted = dict(zip(keys, stats.holm([one_sided_p(k) for k in keys]), strict=True))
-    for (bn, gamma, _, lr), p in adjusted.items():
-        assert ("**" in shown[(bn, gamma, lr)]) == (p <= 0.05)
-    assert "**" not in shown[("ours", 0.5, 0.1)] and one_sided_p(("ours", 0.5, 100, 0.1)) <= 0.05
+    clear_1, clear_2 = ("ours", 0.1, 100, 0.1), ("ours", 0.5, 100, 0.01)  # the same diffs: equal p
+    borderline, weak, worse = ("ours", 0.5, 100, 0.1), ("ours", 0.1, 100, 0.01), ("ours", 1.0, 100, 0.1)
+    p = {key: one_sided_p(key) for key in (clear_1, clear_2, borderline, weak, worse)}
+    assert p[clear_1] == pytest.approx(p[clear_2]) and p[clear_1] < p[borderline] < p[weak] < p[worse]
+    # Holm by hand, m = 5, p ascending: clear, clear, borderline, weak, worse. Adjusted p(k) =
+    # max over j <= k of (m - j + 1) * p(j), capped at 1; the tie makes both clear ones 5 * p.
+    adjusted = {
+        clear_1: 5 * p[clear_1],
+        clear_2: 5 * p[clear_1],
+        borderline: 3 * p[borderline],
+        weak: max(3 * p[borderline], 2 * p[weak]),
+        worse: min(1.0, max(3 * p[borderline], 2 * p[weak], p[worse])),
+    }
+    # the step-down rule: reject the k-th smallest while p(k) <= alpha / (m - k + 1): 0.044 > 0.05 / 3
+    assert p[borderline] > 0.05 / 3 and p[clear_1] <= 0.05 / 5
+    for (bn, gamma, _, lr), significant in {k: k in (clear_1, clear_2) for k in adjusted}.items():
+        assert ("**" in shown[(bn, gamma, lr)]) == significant, (bn, gamma, lr)
+    assert "**" not in shown[("ours", 0.5, 0.1)] and p[borderline] <= 0.05
+    table = pd.read_csv(paths.stats_csv)
+    for (bn, gamma, _, lr), expected in adjusted.items():
+        row = table[(table["bn"] == bn) & (table["gamma"] == gamma) & (table["lr"] == lr)].iloc[0]
+        assert row["p_holm"] == pytest.approx(expected), (bn, gamma, lr)
     assert "Holm-corrected across the 5 comparisons" in paths.markdown.read_text()
 
 
@@ -241,8 +258,13 @@ def test_plots_are_written_and_history_plot_skipped_without_run_dirs(study_csv, 
         "cifar10_resnet18-grid.png",
         "cifar10_resnet18-paired_diffs.png",
     ]
-    for path in (p for p in paths.plots if p.suffix == ".png"):
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = {p.name.split("-")[1]: mpimg.imread(p) for p in paths.plots if p.suffix == ".png"}
+    # one 4.2 x 3.4 inch panel per learning rate (2 here) at 120 dpi: 1008 x 408 pixels
+    assert pixels["acc_vs_gamma.png"].shape[:2] == pixels["paired_diffs.png"].shape[:2] == (408, 1008)
+    for name, image in pixels.items():  # drawn, not blank: many colours, and ink on the page
+        colours = np.unique(image[..., :3].reshape(-1, 3), axis=0)
+        assert len(colours) > 20, name
+        assert (image[..., :3].min(axis=2) < 0.5).mean() > 0.005, name  # dark pixels: text, lines, points
 
 
 @pytest.mark.slow
@@ -321,7 +343,11 @@ def test_installed_command_prints_the_table(cli, study_csv, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("% Written by `bninit report`")
     out = tmp_path / "study"  # default: the CSV path without .csv
-    assert (out / "report.tex").exists() and (out / "stats.csv").exists()
+    assert (out / "report.tex").read_text() == done.stdout  # the table printed is the file written
+    stats_csv = pd.read_csv(out / "stats.csv")
+    assert len(stats_csv) == len(STUDY)
+    clear = stats_csv[(stats_csv["gamma"] == 0.1) & (stats_csv["lr"] == 0.1)].iloc[0]
+    assert clear["p"] == pytest.approx(one_sided_p(("ours", 0.1, 100, 0.1)))
     assert not (out / "report.md").exists()
     assert f"wrote 2 files to {out}/" in done.stderr
 

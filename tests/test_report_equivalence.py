@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from bninit.report import power
 from bninit.report.write import write_report
 from test_report_analysis import STUDY, study_csv, write_csv  # noqa: F401 (fixture)
 from test_report_compare import input_norm_rows
@@ -24,6 +23,12 @@ def tost_by_scipy(x, y, margin) -> float:
     return max(lower, upper)
 
 
+def power_by_nct(effect, sd, n, alpha=0.05) -> float:
+    """Power of the one-sided paired t-test: the t statistic of a true mean difference `effect` is
+    noncentral t (n - 1 df, noncentrality effect / sd * sqrt(n)); it rejects above t_(1-alpha)."""
+    return sps.nct.sf(sps.t.ppf(1 - alpha, n - 1), n - 1, effect / sd * np.sqrt(n))
+
+
 def test_equivalence_and_power_in_every_format(study_csv, tmp_path):  # noqa: F811
     paths = write_report(study_csv, tmp_path / "out", plots=False, equivalence=0.5, show_power=True)
     rows = paths.report.primary.rows
@@ -34,8 +39,10 @@ def test_equivalence_and_power_in_every_format(study_csv, tmp_path):  # noqa: F8
         assert row.tost_p == pytest.approx(tost_by_scipy(STUDY[key], base, 0.5))
         assert row.equivalent == (row.tost_p <= 0.05)
         sd = np.std(np.subtract(STUDY[key], base), ddof=1)
-        assert row.mde == pytest.approx(power.min_detectable(sd, 8))
-        assert row.power_observed == pytest.approx(power.power(abs(row.mean_diff), sd, 8))
+        # the MDE is the effect whose power is 80%: power rises with the effect, so this pins it
+        assert power_by_nct(row.mde, sd, 8) == pytest.approx(0.8, abs=1e-6)
+        assert row.mde > (sps.norm.ppf(0.95) + sps.norm.ppf(0.8)) * sd / np.sqrt(8)  # t's tails: wider
+        assert row.power_observed == pytest.approx(power_by_nct(abs(row.mean_diff), sd, 8))
         assert ref["bn"] == "base"
     markdown = paths.markdown.read_text()
     assert "| TOST p (±0.5) | equivalence | MDE (80%) | power vs obs. Δ |" in markdown

@@ -16,7 +16,10 @@ from bninit.sweep.task import RunError, run_task
 
 
 def disk_full_on(monkeypatch, name: str, after: int = 0) -> None:
-    """The atomic writer's fsync of `name`'s temp file fails with ENOSPC (after `after` good ones)."""
+    """The atomic writer's fsync of `name`'s temp file fails with ENOSPC (after `after` good ones).
+
+    It stands for a full disk: with delayed allocation (ext4, XFS) the space a write needs is only
+    claimed when the data is flushed, so a full disk shows first as ENOSPC from fsync."""
     import bninit.atomic
 
     real, seen = os.fsync, {"n": 0}
@@ -84,6 +87,7 @@ def test_disk_full_at_the_result_leaves_the_last_checkpoint(make_cfg, monkeypatc
 
 @pytest.mark.slow
 def test_disk_full_on_the_command_line_is_one_line_exit_1(tmp_path):
+    # the disk fills while the first checkpoint is flushed (ENOSPC from fsync, see disk_full_on)
     script = f"""
 import errno, os, sys
 import bninit.atomic

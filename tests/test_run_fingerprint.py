@@ -37,6 +37,7 @@ def test_a_run_resumed_on_other_hardware_records_both(make_cfg, monkeypatch):
     cfg = make_cfg("seed=2", "epochs=2")
     run(cfg, stop_after_epoch=1)
     real = train.fingerprint
+    # the run dir moved to another machine (a requeued SLURM job on another node) before resuming
     monkeypatch.setattr(train, "fingerprint", lambda device: {**real(device), "cpu": "Other CPU 9000"})
     result = run(cfg)
     assert [m["cpu"] for m in result["hardware"]] == [cpu_model(), "Other CPU 9000"]

@@ -24,6 +24,7 @@ def test_logger_is_placement_and_checked(make_cfg):
 
 
 def test_without_tensorboard_one_line_says_how_to_install_and_nothing_is_written(make_cfg, monkeypatch):
+    # tensorboard not installed: `pip install bninit` without the [tensorboard] extra
     monkeypatch.setattr(run_logger.importlib.util, "find_spec", lambda name: None)
     cfg = make_cfg("logger=tensorboard")
     with pytest.raises(UserError) as err:

@@ -33,12 +33,14 @@ def store(tmp_path_factory):
         run(make(f"seed={seed}"), stop_after_epoch=1, echo=False)
         dirs[seed] = run_dir(make(f"seed={seed}"))
     failed = make("seed=6")
-    write_error(run_dir(failed), failed, RuntimeError("boom"))
+    write_error(run_dir(failed), failed, RuntimeError("boom"))  # a run whose training raised
     dirs[6] = run_dir(failed)
     dirs[7] = run_dir(make("seed=7"))  # a lock that is not a lock
     dirs[7].mkdir(parents=True)
     (dirs[7] / CONFIG).write_text((dirs[4] / CONFIG).read_text().replace("seed: 4", "seed: 7"))
     (dirs[7] / LOCK).write_bytes(b"\0\0\0")
+    # what a crash or a full disk leaves when a file was written in place (not bninit's atomic way),
+    # or a copy (rsync, scp) cut short
     (dirs[2] / RESULT).write_text('{"status": "done", "test_acc')  # truncated
     (dirs[3] / RESULT).write_bytes(b"\xff\xfe garbage")
     (dirs[4] / CHECKPOINT).write_bytes((dirs[4] / CHECKPOINT).read_bytes()[:1000])

@@ -88,7 +88,7 @@ def test_dirs_the_lock_made_are_removed_when_nothing_was_written(tmp_path):
     run = tmp_path / "runs" / "digits" / "resnet20" / "cell" / "seed=1"
     with pytest.raises(RuntimeError):
         with run_lock(run):
-            raise RuntimeError("bad input")
+            raise RuntimeError("bad input")  # any error before the run's first file: a bad config
     assert not (tmp_path / "runs").exists()
     with run_lock(run):
         (run / "config.yaml").write_text("a: 1\n")

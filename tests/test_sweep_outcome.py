@@ -52,6 +52,8 @@ def test_a_multirun_over_two_runs_dirs_writes_a_csv_into_each(tmp_path):
     assert len(record["done"]) == 2 and record["failed"] == [] and record["ended"] == "finished"
 
 
+# A full disk as a worker process meets it: the checkpoint and the error record cannot be flushed
+# (ENOSPC from fsync, as tests/test_run_faults.py's disk_full_on explains).
 DISK_FULL = """
 import errno, os
 real = os.fsync

@@ -42,19 +42,32 @@ def convert_bn(model: nn.Module, variant: str | type[nn.BatchNorm2d] = "ours") -
         if variant not in NORM_LAYERS:
             raise ValueError(f"unknown BN variant {variant!r}; known: {', '.join(NORM_LAYERS)}")
         variant = NORM_LAYERS[variant]
+    # a BN without tensors of its own (affine=False, no running statistics) takes the model's
+    # dtype and device from its first floating-point tensor
+    model_tensor = _first_float(model)
     swapped = 0
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
             if isinstance(child, nn.BatchNorm2d) and not isinstance(child, InputBatchNorm2d):
-                setattr(parent, name, _converted(child, variant))
+                own = _first_float(child)
+                setattr(parent, name, _converted(child, variant, model_tensor if own is None else own))
                 swapped += 1
     if swapped == 0:
         raise ValueError(f"{type(model).__name__} has no BatchNorm2d layer to convert")
     return model
 
 
-def _converted(old: nn.BatchNorm2d, variant: type[nn.BatchNorm2d]) -> nn.BatchNorm2d:
-    """A `variant` layer with `old`'s settings, statistics, scale/shift and drop/act parts."""
+def _first_float(module: nn.Module) -> torch.Tensor | None:
+    """The first floating-point parameter or buffer of `module` (None when it has none)."""
+    tensors = (*module.parameters(), *module.buffers())
+    return next((t for t in tensors if t.is_floating_point()), None)
+
+
+def _converted(
+    old: nn.BatchNorm2d, variant: type[nn.BatchNorm2d], reference: torch.Tensor | None
+) -> nn.BatchNorm2d:
+    """A `variant` layer with `old`'s settings, statistics, scale/shift and drop/act parts, with
+    the dtype and device of `reference`."""
     parts = dict(old.named_children())
     extra = sorted(set(parts) - set(ACT_PARTS))
     if extra:
@@ -63,7 +76,6 @@ def _converted(old: nn.BatchNorm2d, variant: type[nn.BatchNorm2d]) -> nn.BatchNo
     new = cls(
         old.num_features, eps=old.eps, momentum=old.momentum, track_running_stats=old.track_running_stats
     )
-    reference = old.weight if old.affine else old.running_mean
     if reference is not None:
         new.to(device=reference.device, dtype=reference.dtype)
     with torch.no_grad():
