@@ -25,6 +25,7 @@ SQUEUE_OUT = """\
 12_9 NODE_FAIL
 12_10 OUT_OF_MEMORY
 12_11 SUSPENDED
+12_12 PREEMPTED
 13_0 RUNNING
 """
 
@@ -47,7 +48,7 @@ def test_only_jobs_that_may_still_run_are_held(on_path, tmp_path):
     # records its arguments (one a line), then lists the queue
     record = f"printf '%s\\n' \"$@\" > {tmp_path / 'args'}"
     fake_command(on_path, "squeue", f"{record}\ncat <<EOF\n{SQUEUE_OUT}EOF")
-    asked = {f"12_{i}" for i in range(1, 12)} | {"99_0"}  # 99_0: never listed (long gone)
+    asked = {f"12_{i}" for i in range(1, 13)} | {"99_0"}  # 99_0: never listed (long gone)
     held = slurm.live_jobs(asked)
     # pending, running, requeued, completing (still on its node) and suspended (resumed later)
     # jobs may still write their run; ended ones and unlisted ones will not.

@@ -26,6 +26,7 @@ ENDED = {
     "FAILED",
     "NODE_FAIL",
     "OUT_OF_MEMORY",
+    "PREEMPTED",  # ended by preemption, not requeued (a requeued job is PENDING again)
     "TIMEOUT",
     "SPECIAL_EXIT",
 }
