@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bninit.sweep.compose import compose_run_config
+from bninit.config.compose import compose_run_config
 
 BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bninit"
 # A CLI subprocess uses one thread (torch's OpenMP and MKL pools), like the tests in-process, so

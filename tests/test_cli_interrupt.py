@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bninit.config.compose import compose_run_config
 from bninit.run.train import run
 from bninit.store.rundir import run_dir
-from bninit.sweep.compose import compose_run_config
 from conftest import BNINIT
 
 pytestmark = pytest.mark.slow

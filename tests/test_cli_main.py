@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from bninit.config.compose import compose_run_config
 from bninit.store.rundir import run_dir
-from bninit.sweep.compose import compose_run_config
 from conftest import ONE_THREAD
 
 ALL_SUBCOMMANDS = ["train", "sweep", "collect", "status", "report", "plan", "demo", "data", "migrate"]

@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bninit.config.compose import compose_run_config
 from bninit.run.train import run
 from bninit.store.collect import find_run_dirs
 from bninit.store.rundir import run_dir
-from bninit.sweep.compose import compose_run_config
 
 BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bninit"
 

@@ -8,11 +8,11 @@ import pytest
 from hydra import compose, initialize_config_module
 
 from bninit.config import RunConfig
+from bninit.config.compose import CONFIG_MODULE, compose_config, compose_run_config
 from bninit.data import DATASETS
 from bninit.errors import UserError
 from bninit.method.norms import NORM_LAYERS
 from bninit.models import ARCHS, FAMILIES
-from bninit.sweep.compose import CONFIG_MODULE, compose_config, compose_run_config
 from bninit.sweep.placement import launcher_kind
 
 REGISTRIES = {"dataset": DATASETS, "arch": {**ARCHS, **FAMILIES}, "bn": NORM_LAYERS}

@@ -13,10 +13,10 @@ import pytest
 import torch
 from PIL import Image
 
+from bninit.config.compose import compose_run_config
 from bninit.data import load_dataset
 from bninit.data.folder import load_folder
 from bninit.errors import UserError
-from bninit.sweep.compose import compose_run_config
 from folder_fixture import make_image_folder, write_png
 
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import torch
 
+from bninit.config.compose import compose_run_config
 from bninit.run.train import run
 from bninit.store.rundir import load_checkpoint, run_dir
-from bninit.sweep.compose import compose_run_config
 from bninit.sweep.placement import claim_gpu
 
 pytestmark = pytest.mark.gpu

@@ -1,8 +1,11 @@
 """The package's layers: imports flow one way (cli/bench -> sweep/report -> run -> store -> config ->
 method/models/data -> errors/seeds), with no cycle between modules, counting imports inside
-functions too. A new module is checked by being in a layer's folder."""
+functions too; below sweep/ only bninit.config.compose imports Hydra. A new module is checked by
+being in a layer's folder."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import bninit
@@ -16,8 +19,7 @@ LAYERS = {
     "bninit.method": 1,
     "bninit.models": 1,
     "bninit.data": 1,
-    "bninit.config": 2,
-    "bninit.presets": 2,
+    "bninit.config": 2,  # schema, presets and compose (the one edge below sweep/ that imports Hydra)
     "bninit.store": 3,
     "bninit.run": 4,
     "bninit.sweep": 5,
@@ -44,6 +46,17 @@ def imports_of(path: Path) -> set[str]:
                 found |= {f"bninit.{a.name}" for a in node.names}
             else:
                 found.add(node.module)
+    return found
+
+
+def packages_imported(path: Path) -> set[str]:
+    """The top-level package of every import in `path`, anywhere in the file."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
     return found
 
 
@@ -88,6 +101,36 @@ def test_no_import_cycle_between_modules():
         if name not in done:
             visit(name, [name])
     assert not cycles, "import cycles:\n" + "\n".join(sorted(set(cycles)))
+
+
+HYDRA_PACKAGES = {"hydra", "omegaconf", "hydra_plugins"}
+HYDRA_EDGE = "bninit.config.compose"  # composes a run's config: the one module below sweep/ with Hydra
+
+
+def test_below_the_sweep_layer_only_the_composition_imports_hydra():
+    """STYLE: Hydra at the edge. run/, store/, the schema and presets, method/models/data see a
+    RunConfig, never a DictConfig; the sweep and CLI layers are Hydra's app and may use it."""
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        name = module_name(path)
+        if (
+            "conf" in path.parts
+            or name in ("bninit", HYDRA_EDGE)
+            or LAYERS[layer_of(name)] >= LAYERS["bninit.sweep"]
+        ):
+            continue
+        found += [f"{name} imports {p}" for p in sorted(packages_imported(path) & HYDRA_PACKAGES)]
+    assert not found, "Hydra below the sweep layer:\n" + "\n".join(found)
+
+
+def test_the_config_package_imports_no_hydra_until_its_composition_is_asked_for():
+    """`from bninit.config import RunConfig` (and the presets) load neither Hydra nor OmegaConf."""
+    code = (
+        "import sys; from bninit.config import RunConfig; from bninit.config.presets import preset_cells; "
+        "preset_cells('demo'); print(sorted({m.split('.')[0] for m in sys.modules} & {'hydra', 'omegaconf'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 # Two modules of one name in different layers: known, each saying what it holds in its docstring.

@@ -7,11 +7,11 @@ import torch
 from torch import nn
 
 from bninit import convert_bn
+from bninit.config.compose import compose_run_config
 from bninit.errors import UserError
 from bninit.method.init import init_bn_scales
 from bninit.method.norms import NORM_LAYERS, InputBatchNorm2d
 from bninit.models import build_model
-from bninit.sweep.compose import compose_run_config
 
 SMALL = "resnet10t"  # timm's BatchNorm2d
 WITH_ACT = "regnetx_002"  # timm's BatchNormAct2d (BN + activation in one module)

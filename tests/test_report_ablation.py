@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from bninit.presets import expand_cells, load_preset
+from bninit.config.presets import expand_cells, load_preset
 from bninit.report.write import write_report
 from test_report_analysis import BASE_ACC, CLEAR, WEAK, cell_rows, write_csv
 

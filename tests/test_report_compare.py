@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from bninit.presets import preset_names
+from bninit.config.presets import preset_names
 from bninit.report.defaults import PRESET_COMPARISONS, preset_cells
 from bninit.report.paper import paper_numbers
 from bninit.report.write import write_report

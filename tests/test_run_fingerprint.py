@@ -7,12 +7,12 @@ from pathlib import Path
 
 import torch
 
+from bninit.config.compose import compose_run_config
 from bninit.run import train
 from bninit.run.fingerprint import cpu_model
 from bninit.run.train import run
 from bninit.store.collect import HARDWARE_COLUMNS, collect
 from bninit.store.rundir import run_dir
-from bninit.sweep.compose import compose_run_config
 
 
 def test_a_run_records_its_hardware_in_result_json_and_the_csv(make_cfg):

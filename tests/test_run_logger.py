@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bninit.config.compose import compose_run_config
 from bninit.errors import UserError
 from bninit.run import logger as run_logger
 from bninit.run.train import run
 from bninit.store.rundir import run_dir
-from bninit.sweep.compose import compose_run_config
 
 ABSENT = "tensorboard is not installed (pip install 'bninit[tensorboard]')"
 

@@ -14,12 +14,12 @@ import pytest
 
 from bninit.cli.migrate import migrate_main
 from bninit.config import OPTIONAL, RunConfig, declare
+from bninit.config.compose import compose_run_config
 from bninit.store import identity
 from bninit.store.adopt import adopt_former, migrate
 from bninit.store.collect import collect_dir, run_status
 from bninit.store.identity import run_dir
 from bninit.store.rundir import is_done
-from bninit.sweep.compose import compose_run_config
 
 OLD_RUNS = Path(__file__).parent / "data" / "old_runs"
 CELLS = {  # what each old run dir holds, by its name (written by the code of that time)

@@ -21,7 +21,7 @@ NUMBERS = ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """Six runs of 1-2 epochs, five of them then damaged in a different file each."""
-    from bninit.sweep.compose import compose_run_config
+    from bninit.config.compose import compose_run_config
 
     root = tmp_path_factory.mktemp("damage")
     make = lambda *o: compose_run_config([f"runs_dir={root / 'runs'}", "epochs=2", *o])  # noqa: E731

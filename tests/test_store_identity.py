@@ -8,10 +8,10 @@ import json
 import pytest
 
 from bninit.config import IDENTITY, OPTIONAL, PLACEMENT, ROLES, RunConfig, declare, field_roles
-from bninit.presets import expand_cells, load_preset, preset_names
+from bninit.config.compose import GROUPS, compose_run_config
+from bninit.config.presets import expand_cells, load_preset, preset_names
 from bninit.store import identity
 from bninit.store.identity import IDENTITY_FILE, cell_name, run_dir
-from bninit.sweep.compose import GROUPS, compose_run_config
 from bninit.sweep.jobs import job_overrides
 from preset_identities import PRESET_CELLS
 

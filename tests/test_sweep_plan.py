@@ -6,8 +6,8 @@ from importlib import resources
 import pandas as pd
 import pytest
 
+from bninit.config.presets import PRESET_GROUP, PRESET_PACKAGE, expand_cells, load_preset, preset_names
 from bninit.errors import UserError
-from bninit.presets import PRESET_GROUP, PRESET_PACKAGE, expand_cells, load_preset, preset_names
 from bninit.sweep.jobs import cell_key, job_overrides, seed_list
 
 # The paper's numbers, as bninit ships them (the report reads the same file).

@@ -7,11 +7,11 @@ import sys
 
 import pytest
 
+from bninit.config.compose import compose_run_config
 from bninit.run.train import run
 from bninit.store.collect import collect_dir, run_status
 from bninit.store.lock import LOCK
 from bninit.store.rundir import run_dir
-from bninit.sweep.compose import compose_run_config
 from bninit.sweep.status import format_duration, status_table
 from bninit.sweep.task import write_error
 

@@ -10,7 +10,8 @@ from omegaconf import OmegaConf
 
 from bninit.config import RunConfig
 from bninit.errors import RunError, Stop, UserError
-from bninit.sweep.sweeper import CellSweeper, override_combinations
+from bninit.sweep.run_plan import override_combinations
+from bninit.sweep.sweeper import CellSweeper
 
 
 def combinations(*overrides: str) -> list[list[str]]:

@@ -18,8 +18,8 @@ from scipy import stats
 
 from bninit.atomic import write_text
 from bninit.bench.parser import OneLineParser
+from bninit.config.compose import compose_run_config
 from bninit.run.train import run
-from bninit.sweep.compose import compose_run_config
 
 SETTINGS = {
     "reference (fp32, NCHW, every_epoch)": ["precision=fp32", "channels_last=false", "eval_test=every_epoch"],

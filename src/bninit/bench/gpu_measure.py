@@ -5,7 +5,7 @@
 
 Each prints one JSON line last on stdout. The device is spec["device"] ("cpu" or "cuda": the
 parent makes exactly one GPU visible, so "cuda" is that GPU). Training goes through bninit's own
-loop (bninit.run.train.train_epoch / accuracy) on data in a bninit.data.ImageData, with the network
+loop (bninit.run.steps.train_epoch / accuracy) on data in a bninit.data.ImageData, with the network
 the benchmark builds (bninit.bench.loops: bninit's input BN + the architecture, bninit's init).
 """
 
@@ -21,7 +21,7 @@ from bninit.data.batches import train_batches
 from bninit.data.image_data import ImageData
 from bninit.data.split import stratified_split
 from bninit.run.host_memory import keep_freed_memory
-from bninit.run.train import accuracy, train_epoch
+from bninit.run.steps import accuracy, train_epoch
 from bninit.seeds import md5_seed, seed_everything
 
 

@@ -1,6 +1,6 @@
 """One benchmark configuration, measured in a process of its own (`bninit.bench.worker`): the
 network and synthetic data both loops train, the reference-style loop, and bninit's own loop
-through bninit.run.train's train_epoch / accuracy (the code a run uses)."""
+through bninit.run.steps' train_epoch / accuracy (the code a run uses)."""
 
 import resource
 import time
@@ -20,7 +20,7 @@ from bninit.method.optim import build_optimizer
 from bninit.models import ARCHS
 from bninit.run.fastpath import FastPath
 from bninit.run.host_memory import keep_freed_memory
-from bninit.run.train import EVAL_BATCH, accuracy, train_epoch
+from bninit.run.steps import EVAL_BATCH, accuracy, train_epoch
 
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 
@@ -146,7 +146,7 @@ def measure_reference(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
 
 
 class BninitLoop(NamedTuple):
-    """What bninit.run.train's train_epoch and accuracy take for one network: the run's fast path
+    """What bninit.run.steps' train_epoch and accuracy take for one network: the run's fast path
     (from RunConfig `options`), the prepared forward, the optimizer (lr 0.1, c 100, decay 1e-4,
     momentum 0.9) and the grad scaler."""
 

@@ -8,7 +8,7 @@
     transforms (random horizontal flip, as the paper for CIFAR, ToTensor, Normalize), a
     DataLoader with num_workers=0, fp32 NCHW, loss.item() every step, the test set evaluated
     every epoch (batch = training batch).
-(b) "bninit": bninit.run.train.train_epoch / bninit.run.train.accuracy themselves (the code a run uses),
+(b) "bninit": bninit.run.steps.train_epoch / bninit.run.steps.accuracy themselves (the code a run uses),
     uint8 tensors on the device, with each fast-path option (bninit.run.fastpath) on and off, in a
     process that keeps freed memory (bninit.host_memory) as every bninit run does; one row
     leaves that out.

@@ -113,6 +113,6 @@ def _data_dir(overrides: list[str]) -> str:
             raise UserError(f"bninit data takes only data_dir=PATH (got '{override}')")
     if overrides:
         return overrides[-1].split("=", 1)[1]
-    from bninit.sweep.compose import compose_config
+    from bninit.config.compose import compose_run_config
 
-    return str(compose_config([])["data_dir"])
+    return compose_run_config([]).data_dir

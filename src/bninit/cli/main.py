@@ -63,12 +63,12 @@ def train_main(args: list[str]) -> int:
 
         return multirun("train", [a for a in args if a not in ("-m", "--multirun")])
     if any(a in HYDRA_INFO_FLAGS or a.split("=")[0] in HYDRA_INFO_FLAGS for a in args):
-        from bninit.sweep.task import call_hydra_main
+        from bninit.sweep.task import show_hydra_info
 
-        call_hydra_main("train", args)  # Hydra's own --help, --cfg job, ...
+        show_hydra_info("train", args)  # Hydra's own --help, --cfg job, ...
         return 0
     from bninit.cli.interrupt import interruptible
-    from bninit.sweep.compose import compose_run_config
+    from bninit.config.compose import compose_run_config
     from bninit.sweep.task import run_task
 
     cfg = compose_run_config(args)  # the config composed once

@@ -1,8 +1,9 @@
 """The sweep side of the command line: `train -m`, `sweep`, `collect`, `status`.
 
-A multirun is Hydra's own (`@hydra.main` with -m): argv is rebuilt without the subcommand, the
-preset joins as `+sweep=<name>` (its cells land in hydra.sweeper) and bninit.sweep.sweeper plans and
-launches. Afterwards the exit code says whether every run of the sweep finished.
+A multirun is Hydra's own (`@hydra.main` with -m, started by bninit.sweep.task.start_multirun): the
+preset is named to the sweeper (`hydra.sweeper.preset=<name>`), which reads its cells and seeds
+through bninit.config.presets, plans and launches. Afterwards the exit code says whether every run
+of the sweep finished.
 """
 
 import argparse
@@ -28,23 +29,14 @@ e.g. bninit sweep table1a --dry-run
 
 def multirun(command: str, overrides: list[str], extra: list[str] = ()) -> int:
     """Run bninit's Hydra task as a Hydra multirun; RunError (exit 1) if any run of it failed."""
-    from hydra.core.plugins import Plugins
-
     from bninit.cli.interrupt import interruptible
-    from bninit.sweep.compose import check_overrides, expand_shorthands
     from bninit.sweep.outcome import forget_outcomes
-    from bninit.sweep.task import call_hydra_main
-    from hydra_plugins.bninit_sweeper import CellSweeper
+    from bninit.sweep.task import start_multirun
 
-    overrides = expand_shorthands(overrides)
-    check_overrides(overrides)
-    # Hydra finds plugins by scanning the hydra_plugins namespace, which an editable install's
-    # import hook hides from the scan: register ours through Hydra's public API instead.
-    Plugins.instance().register(CellSweeper)
     forget_outcomes()
 
     def sweep() -> int:
-        call_hydra_main(command, ["-m", *extra, *overrides])
+        start_multirun(command, overrides, list(extra))
         return _outcome(extra)
 
     # SIGTERM stops a sweep like Ctrl-C does (the submitting command, never a SLURM job's task)
@@ -69,16 +61,16 @@ def _outcome(extra: list[str]) -> int:
 
 
 def sweep_main(args: list[str]) -> int:
-    from bninit.presets import check_preset, preset_names
+    from bninit.config.presets import check_preset, preset_names
 
     if not args or "-h" in args or "--help" in args:
         print(SWEEP_USAGE.format(presets=", ".join(preset_names())))
         return 0 if args else 2
     preset, rest = args[0], args[1:]
     check_preset(preset)
-    # The preset's name also as a hydra override: jobs compose with the hydra overrides only, and
-    # their hydra.sweep.dir must be the sweep's (runs_dir/.hydra/<preset>), not the default's.
-    extra = [f"+sweep={preset}", f"hydra.sweeper.name={preset}"]
+    # The sweeper reads the preset's cells and seeds; its name is also the study's name, a hydra
+    # override every job composes with, so their hydra.sweep.dir is the sweep's (runs_dir/.hydra/<preset>).
+    extra = [f"hydra.sweeper.preset={preset}", f"hydra.sweeper.name={preset}"]
     if "--dry-run" in rest:
         extra.append("hydra.sweeper.dry_run=true")
     overrides = []
@@ -117,7 +109,7 @@ def collect_main(args: list[str]) -> int:
 
 def status_main(args: list[str]) -> int:
     """`bninit status RUNS_DIR`: what is on disk; `bninit status <preset> [...]`: the preset's plan."""
-    from bninit.presets import preset_names
+    from bninit.config.presets import preset_names
     from bninit.store.collect import collect_dir
     from bninit.sweep.status import format_table, status_table
 

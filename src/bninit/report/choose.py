@@ -17,7 +17,7 @@ def choose_comparisons(
     preset's defaults (--preset, or detected from the CSV's cells), else None (each cell against
     BASE). `against`: KEY=VALUE dicts; `pairwise`: None, or the keys to compare across.
     Another tool's CSV (not `layout.own`) has no preset: by default its cells are compared pairwise."""
-    from bninit.presets import check_preset
+    from bninit.config.presets import check_preset
 
     if layout is not None and not layout.own:
         if preset is not None:

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from bninit.config.presets import preset_cells, preset_names
+
 BASE = "base"
 # BASE is standard BN at its standard init: gamma 1, c 1. Standard BN at another gamma or c (a
 # multirun such as `bn=base,ours gamma=0.05,0.1` makes them) is an arm like any other.
@@ -125,17 +127,9 @@ def _cells_on(runs: pd.DataFrame, keys: list[str]) -> set[tuple]:
     return {tuple(_norm(v) for v in row) for row in rows.itertuples(index=False)}
 
 
-def preset_cells(name: str) -> list[dict]:
-    from bninit.presets import expand_cells, load_preset
-
-    return expand_cells(load_preset(name)["cells"])
-
-
 def detect_preset(runs: pd.DataFrame) -> str | None:
     """The preset whose cells are exactly the CSV's cells (compared on the keys the preset sets);
     else the smallest preset that holds every cell of the CSV (a study still running); else None."""
-    from bninit.presets import preset_names
-
     exact, partial = [], []
     for name in preset_names():
         cells = preset_cells(name)

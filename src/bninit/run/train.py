@@ -1,110 +1,48 @@
 """One run of the protocol: train, pick the best-validation epoch, report its test accuracy.
-Resumable: a checkpoint after every epoch, result.json when finished; every line it prints also
-goes to the run's train.log. A damaged checkpoint or result is moved aside and the seed starts
-again from the start."""
+Resumable: a checkpoint after every epoch (bninit.run.resume), result.json when finished; every
+line it prints also goes to the run's train.log. A damaged checkpoint or result is moved aside and
+the seed starts again from the start. The epoch's steps are bninit.run.steps."""
 
-import dataclasses
 import platform
-import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-import yaml
 from torch import nn
 
 import bninit
 from bninit.config import RunConfig, dataset_options
 from bninit.data import load_dataset
 from bninit.data.augment import crop_padding, with_augment, zero_pad
-from bninit.data.batches import eval_batches, train_batches
+from bninit.data.batches import train_batches
 from bninit.data.image_data import ImageData
 from bninit.data.split import stratified_split
 from bninit.errors import UserError
 from bninit.method.init import init_bn_scales, init_weights
-from bninit.method.norms import NORM_LAYERS, InputBatchNorm2d, bn_layers, input_norm_layer
+from bninit.method.norms import NORM_LAYERS, input_norm_layer
 from bninit.method.optim import build_optimizer, build_scheduler
 from bninit.models import build_model
-from bninit.run.fastpath import PLAIN, FastPath
+from bninit.run.fastpath import FastPath
 from bninit.run.fingerprint import fingerprint, remember
 from bninit.run.host_memory import keep_freed_memory
 from bninit.run.logger import epoch_logger
+from bninit.run.resume import RunState, read_or_set_aside, rewrite_damaged_config
+from bninit.run.steps import accuracy, bn_scale_stats, snapshot, train_epoch
 from bninit.run.threads import limit_threads
 from bninit.seeds import md5_seed, rng_state, seed_everything, set_rng_state
-from bninit.store.damage import Damaged, set_aside
 from bninit.store.rundir import (
     CHECKPOINT,
-    CONFIG,
     RESULT,
     load_checkpoint,
-    read_record,
     read_result,
     run_dir,
     save_checkpoint,
     write_json,
     write_run_config,
-    write_yaml,
 )
 from bninit.store.runlog import RunLog
-
-# Evaluation batch per device type: large batches pay on a GPU; on CPU 1024 measured 2x slower
-# than 128-256 (cache).
-EVAL_BATCH = {"cpu": 256, "cuda": 1024}
-
-
-@dataclass
-class RunState:
-    """What a run has done so far: saved in its checkpoint after every epoch (with the model,
-    optimizer, scheduler, grad scaler and data-order RNG), restored on resume."""
-
-    epoch: int = 0
-    history: list[dict] = field(default_factory=list)
-    best_epoch: int = 0
-    best_val_acc: float = -1.0
-    test_acc_at_best_val: float | None = 0.0
-    elapsed: float = 0.0
-    best_model: dict[str, torch.Tensor] | None = None  # the best-val weights (eval_test=at_best)
-    hardware: list[dict] = field(default_factory=list)  # every machine it ran on (fingerprint)
-
-    def as_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-
-def set_damaged_aside(err: Damaged, log: RunLog, seed: int) -> None:
-    """Move the damaged file aside (kept, never deleted) and say so on stderr and in the log."""
-    aside = set_aside(err.path)
-    line = (
-        f"damaged: {err.path} cannot be read ({err.reason}); moved to {aside.name}, "
-        f"seed {seed} runs again from the start"
-    )
-    print(line, file=sys.stderr, flush=True)
-    log.write(line)
-
-
-def read_or_set_aside(read: Callable[[Path], Any], out: Path, log: RunLog, seed: int) -> Any:
-    """`read(out)`, or None after moving a damaged file aside (the seed then runs from the start)."""
-    try:
-        return read(out)
-    except Damaged as err:
-        set_damaged_aside(err, log, seed)
-        return None
-
-
-def rewrite_damaged_config(out: Path, cfg: RunConfig, say: Callable[[str], None]) -> None:
-    """A resumable run with a damaged config.yaml: the checkpoint holds the run, so only the
-    config file is moved aside and written again."""
-    try:
-        read_record(out / CONFIG, parse=yaml.safe_load)
-    except Damaged as err:
-        aside = set_aside(err.path)
-        say(f"damaged: {err.path} cannot be read ({err.reason}); moved to {aside.name}, rewritten")
-        write_yaml(out / CONFIG, cfg.to_dict())
 
 
 def resolve_device(device: str) -> torch.device:
@@ -126,59 +64,6 @@ def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.
     init_weights(model, cfg.linear_init)
     init_bn_scales(model, cfg.gamma)
     return model
-
-
-def bn_scale_stats(model: nn.Module) -> tuple[float, float]:
-    """Mean and std of every BN scale of the network (the input BN left out)."""
-    scales = [m.weight.detach().flatten() for m in bn_layers(model) if not isinstance(m, InputBatchNorm2d)]
-    values = torch.cat(scales).float()
-    return values.mean().item(), values.std().item()
-
-
-@torch.no_grad()
-def accuracy(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, image_size: int, fast: FastPath = PLAIN
-) -> float:
-    model.eval()
-    correct = torch.zeros((), dtype=torch.long, device=y.device)
-    for images, labels in eval_batches(x, y, EVAL_BATCH.get(y.device.type, 256), image_size):
-        with fast.autocast():
-            logits = model(fast.to_input(images))
-        correct += (logits.argmax(dim=1) == labels).sum()
-    return 100.0 * correct.item() / len(y)
-
-
-def train_epoch(
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
-    fast: FastPath = PLAIN,
-    scaler: torch.amp.GradScaler | None = None,
-) -> tuple[float, float]:
-    """One pass over `batches`; (mean loss, accuracy %), synced with the host once at the end."""
-    scaler = fast.grad_scaler() if scaler is None else scaler
-    model.train()
-    loss_sum, correct, seen = None, None, 0
-    for images, labels in batches:
-        with fast.autocast():
-            logits = model(fast.to_input(images))
-        loss = F.cross_entropy(logits.float(), labels)  # the loss in fp32 whatever the precision
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.step(optimizer)  # fp16 only: checks for inf gradients (one host sync per step)
-        scaler.update()
-        if loss_sum is None:
-            loss_sum = torch.zeros((), device=labels.device)
-            correct = torch.zeros((), dtype=torch.long, device=labels.device)
-        loss_sum += loss.detach() * len(labels)
-        correct += (logits.argmax(dim=1) == labels).sum()
-        seen += len(labels)
-    return loss_sum.item() / seen, 100.0 * correct.item() / seen
-
-
-def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
-    """A detached copy of the model's weights and buffers (the best-val weights for at_best)."""
-    return {name: value.detach().clone() for name, value in model.state_dict().items()}
 
 
 def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) -> dict:

@@ -1,6 +1,6 @@
 """What a sweep runs: a preset's cells crossed with its seeds and the user's overrides.
 
-A preset (conf/sweep/<name>.yaml, read by bninit.presets) lists *blocks* of cells:
+A preset (conf/sweep/<name>.yaml, read by bninit.config.presets) lists *blocks* of cells:
 
     cells:
       - {bn: ours, c: 100, gamma: [0.05, 0.1], lr: [0.1, 0.01]}   # 4 cells

@@ -3,48 +3,39 @@ unfinished ones to the configured launcher (bninit.sweep.task is what each job r
 
 `hydra/sweeper=cells` (the default, conf/hydra/sweeper/cells.yaml) is a sweeper on Hydra's public
 Sweeper interface: the command line's sweep values crossed like Hydra's basic sweeper does, plus a
-list of cells and a seed axis (bninit.sweep.jobs). Before launching it composes each cell once,
-derives every run's dir, prints where the study stands, writes the list of run dirs to
-<sweep dir>/runs.txt (the collect callback reads it) and launches only what is left to do, so a
-finished run costs no process, no job and no data loading. Hydra has no sweep resume: this is it.
+preset's cells and seed axis (bninit.config.presets reads the preset). Before launching it plans
+every run (bninit.sweep.run_plan: each cell composed once, every run's dir), prints where the
+study stands, writes the list of run dirs to <sweep dir>/runs.txt (the collect callback reads it)
+and launches only what is left to do, so a finished run costs no process, no job and no data
+loading. Hydra has no sweep resume: this is it.
 
 Errors are raised, never printed: a UserError leaves as errors.Stop, which passes Hydra's own
 handler, and the command line prints its one line and exits with its code.
 """
 
 import contextlib
-import dataclasses
-import itertools
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import Override
 from hydra.core.plugins import Plugins
 from hydra.core.utils import JobStatus
-from hydra.errors import HydraException
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 
 from bninit.atomic import write_text
-from bninit.config import RunConfig, validate
+from bninit.config import RunConfig
 from bninit.errors import RunError, Stop, UserError, first_line
-from bninit.presets import expand_cells
 from bninit.store.adopt import adopt_former
-from bninit.store.collect import run_row, run_status
-from bninit.store.rundir import RUNS_LIST, check_dir, run_dir
-from bninit.sweep.compose import to_run_config
+from bninit.store.collect import run_status
+from bninit.store.rundir import RUNS_LIST, run_dir
 from bninit.sweep.console import SweepConsole
-from bninit.sweep.jobs import cell_key, job_overrides, seed_list
+from bninit.sweep.jobs import cell_key
 from bninit.sweep.outcome import OUTCOME, outcome_record, write_outcome
+from bninit.sweep.run_plan import plan_frame, plan_runs
 from bninit.sweep.status import format_table, status_table
-
-PRESET_OVERRIDE_KEYS = ("sweep",)
 
 
 class CellSweeper(Sweeper):
@@ -56,16 +47,15 @@ class CellSweeper(Sweeper):
         max_batch_size: int | None = None,
         params: dict | None = None,
         name: str = "multirun",
+        preset: str | None = None,
         seeds: Any = None,
-        cells: Any = (),
         dry_run: bool = False,
     ) -> None:
         super().__init__()
         self.max_batch_size, self.params = max_batch_size, dict(params or {})
         self.hydra_context, self.config, self.launcher = None, None, None
-        self.name = name
+        self.name, self.preset = name, preset
         self.seeds = OmegaConf.to_container(seeds) if OmegaConf.is_config(seeds) else seeds
-        self.cells = OmegaConf.to_container(cells) if OmegaConf.is_config(cells) else list(cells)
         self.dry_run = dry_run
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
@@ -210,94 +200,7 @@ class CellSweeper(Sweeper):
         return queued, watching
 
     def plan(self, arguments: list[str]) -> tuple[list[list[str]], list[RunConfig]]:
-        """Every job's overrides and its RunConfig (one composition per cell, not per seed)."""
+        """Every job's overrides and its RunConfig (bninit.sweep.run_plan)."""
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         wanted = [f"{k}={v}" for k, v in self.params.items()] + list(arguments)
-        try:
-            parsed = [o for o in parser.parse_overrides(wanted) if o.key_or_group not in PRESET_OVERRIDE_KEYS]
-            user_jobs = override_combinations(parsed)
-        except HydraException as err:
-            raise UserError(first_line(err)) from None
-        jobs = job_overrides(expand_cells(self.cells), seed_list(self.seeds), user_jobs, self.name)
-        composed: dict[tuple[str, ...], RunConfig] = {}
-        configs = []
-        for job in jobs:
-            key = cell_key(job)
-            if key not in composed:
-                composed[key] = self._compose(job)
-            seed = [o.split("=", 1)[1] for o in job if o.split("=", 1)[0] == "seed"]
-            configs.append(_with_seed(composed[key], seed[-1]) if seed else composed[key])
-        if len({run_dir(c) for c in configs}) != len(configs):
-            raise UserError(
-                "two jobs of this sweep name the same run dir (a key the run dir ignores "
-                "is swept: data_dir, runs_dir, device or num_workers?)"
-            )
-        for runs_dir in {c.runs_dir for c in configs}:
-            if self.dry_run:  # creates nothing, but says so when the runs dir is impossible
-                check_dir(runs_dir, "runs_dir")
-            else:
-                check_writable(Path(runs_dir))
-        for data_dir in {c.data_dir for c in configs}:
-            check_dir(data_dir, "data_dir")
-        return jobs, configs
-
-    def _compose(self, job: list[str]) -> RunConfig:
-        try:
-            cfg = self.hydra_context.config_loader.load_sweep_config(self.config, list(job))
-        except (HydraException, OmegaConfBaseException) as err:
-            raise UserError(f"{' '.join(job)}: {first_line(err)}") from None
-        with _open(cfg):
-            del cfg["hydra"]
-        return to_run_config(cfg)
-
-
-def override_combinations(overrides: list[Override]) -> list[list[str]]:
-    """Every combination of the command line's sweep values (a,b / range(...) / choice(...)), in
-    order: the cartesian product, one override list per job; a later override of a key wins."""
-    axes: dict[str, list[str]] = {}
-    for override in overrides:
-        key = override.get_key_element()
-        if not override.is_sweep_override():
-            axes[key] = [f"{key}={override.get_value_element_as_str()}"]
-        elif override.is_discrete_sweep():
-            axes[key] = [f"{key}={value}" for value in override.sweep_string_iterator()]
-        else:
-            raise UserError(f"{key}: an interval sweep needs a sampling sweeper; give the values (a,b,c)")
-    return [list(job) for job in itertools.product(*axes.values())]
-
-
-def _with_seed(cfg: RunConfig, seed: str) -> RunConfig:
-    """The cell's config for one seed of the sweep, validated like any other config."""
-    try:
-        value = int(seed)
-    except ValueError:
-        raise UserError(f"seed={seed!r} is not a valid int") from None
-    return validate(dataclasses.replace(cfg, seed=value))
-
-
-def plan_frame(configs: list[RunConfig]) -> pd.DataFrame:
-    """The planned runs as status rows: what exists on disk, 'pending' for the rest."""
-    rows = []
-    for cfg in configs:
-        directory = run_dir(cfg)
-        row = run_row(directory) if directory.exists() else None
-        if row is None:
-            row = {"status": "pending", "epochs_done": 0, "wall_time_s": None, "cell": directory.parent.name}
-        rows.append({**row, "dataset": cfg.dataset, "arch": cfg.arch, "epochs": cfg.epochs})
-    return pd.DataFrame(rows)
-
-
-def check_writable(runs_dir: Path) -> None:
-    """The runs dir exists (or can be made) and takes files; UserError otherwise."""
-    try:
-        runs_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=runs_dir):
-            pass
-    except OSError as err:
-        raise UserError(f"runs_dir '{runs_dir}' is not writable: {err.strerror}") from None
-
-
-def _open(cfg: DictConfig):
-    from omegaconf import open_dict
-
-    return open_dict(cfg)
+        return plan_runs(wanted, self.preset, self.seeds, self.name, self.dry_run, parser)

@@ -1,4 +1,5 @@
-"""The task of every launched job and of a single `bninit train`: Hydra's main function for bninit.
+"""The task of every launched job and of a single `bninit train`: Hydra's main function for bninit,
+and the one route into it (`start_multirun`; Hydra's info flags through `show_hydra_info`).
 
 Hydra (and submitit, which pickles it by name) calls `hydra_task`; it turns the job's composed
 config into a RunConfig, places the worker, locks the run dir, runs, and leaves error.json (and
@@ -20,11 +21,11 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from bninit.config import RunConfig
+from bninit.config.compose import check_overrides, expand_shorthands, to_run_config
 from bninit.errors import RunError, Stop, UserError, first_line
 from bninit.store.damage import Damaged, set_aside
 from bninit.store.rundir import ERROR, check_dir, is_done, read_record, run_dir, write_json
 from bninit.store.runlog import LOG, RunLog
-from bninit.sweep.compose import to_run_config
 
 
 class RunFailed(Exception):
@@ -110,12 +111,31 @@ def hydra_task(cfg: DictConfig) -> dict:
         raise Stop(err) from None
 
 
-def call_hydra_main(command: str, args: list[str]) -> None:
-    """Run `hydra_task` through @hydra.main with `args` (multirun flags, --help, --cfg ...).
+def start_multirun(command: str, overrides: list[str], sweeper_overrides: list[str] = ()) -> None:
+    """The one route into a Hydra multirun (`bninit train -m`, `bninit sweep`, `bninit demo`):
+    the overrides' shorthands expanded and their keys and groups checked (one line each, before
+    Hydra composes anything), bninit's cells sweeper registered, then Hydra's app with -m."""
+    from hydra.core.plugins import Plugins
 
-    @hydra.main reads sys.argv, so the subcommand is taken off first: the one place bninit
-    touches sys.argv.
-    """
+    from hydra_plugins.bninit_sweeper import CellSweeper
+
+    overrides = expand_shorthands(overrides)
+    check_overrides(overrides)
+    # Hydra finds plugins by scanning the hydra_plugins namespace, which an editable install's
+    # import hook hides from the scan: register ours through Hydra's public API instead.
+    Plugins.instance().register(CellSweeper)
+    _hydra_main(command, ["-m", *sweeper_overrides, *overrides])
+
+
+def show_hydra_info(command: str, args: list[str]) -> None:
+    """Hydra's own information flags on bninit's app (`bninit train --help`, `--cfg job`, ...),
+    through the same @hydra.main entry as a multirun; the arguments go to Hydra unchanged."""
+    _hydra_main(command, args)
+
+
+def _hydra_main(command: str, args: list[str]) -> None:
+    """Run `hydra_task` through @hydra.main with `args`. @hydra.main reads sys.argv, so the
+    subcommand is taken off first: the one place bninit touches sys.argv."""
     sys.argv = [f"bninit {command}", *args]
     hydra_task()
 

@@ -1,5 +1,7 @@
 """Hydra at the edge: compose the config tree in conf/ with command-line overrides and turn it
-into a validated RunConfig, translating Hydra's errors into one-line UserErrors.
+into a validated RunConfig, translating Hydra's errors into one-line UserErrors. The one module of
+bninit.config that imports Hydra; `compose_run_config` is the one route a single run's config
+takes (`bninit train`, `bninit data`, the cells sweeper's cells, the tests).
 
 RunConfig is registered as the schema `run_config` (conf/config.yaml's first default), so
 OmegaConf checks every key's type and refuses unknown keys while composing: defaults and types
@@ -7,6 +9,8 @@ are written once, in the dataclass.
 """
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from hydra import compose, initialize_config_module
 from hydra.core.config_store import ConfigStore
@@ -16,7 +20,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException, ValidationError
 
-from bninit.config import RunConfig, from_composed
+from bninit.config.schema import RunConfig, from_composed
 from bninit.errors import UserError, first_line
 
 CONFIG_MODULE = "bninit.conf"
@@ -135,6 +139,8 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
 
 
 def compose_run_config(overrides: list[str]) -> RunConfig:
+    """The validated RunConfig of one run for `overrides`: the one route a single run's config
+    takes into Hydra (inside a running Hydra app, e.g. the cells sweeper, the app's own)."""
     return to_run_config(compose_config(overrides))
 
 
@@ -144,6 +150,12 @@ def _values(override) -> list[str]:
     return [str(override.value())]
 
 
-def _initialized():
-    GlobalHydra.instance().clear()
-    return initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3")
+@contextmanager
+def _initialized() -> Iterator[None]:
+    """Hydra initialized on bninit's config module: the running app's (inside @hydra.main, where
+    the sweeper composes its cells), else a fresh one, cleared again on the way out."""
+    if GlobalHydra.instance().is_initialized():
+        yield
+        return
+    with initialize_config_module(config_module=CONFIG_MODULE, version_base="1.3"):
+        yield

@@ -2,8 +2,9 @@
 
 A block maps config keys to a value or a list of values and stands for the cartesian product of
 its lists; a preset's cells are the union of its blocks' products, so BASE is a block of its own
-and is never crossed with the gamma axis. Read as plain data: the sweep plans from them and the
-report finds which preset a study's CSV comes from.
+and is never crossed with the gamma axis. This module is the one reader of those files, as plain
+YAML (Hydra never composes them): the cells sweeper asks it for a preset's cells and seeds, and
+the report for the cells a study's CSV may come from.
 """
 
 import itertools
@@ -37,6 +38,16 @@ def load_preset(name: str) -> dict[str, Any]:
     check_preset(name)
     path = resources.files(PRESET_PACKAGE).joinpath(PRESET_GROUP, f"{name}.yaml")
     return yaml.safe_load(path.read_text())
+
+
+def preset_cells(name: str) -> list[dict[str, Any]]:
+    """The preset's cells, every block expanded (see expand_cells)."""
+    return expand_cells(load_preset(name)["cells"])
+
+
+def preset_seeds(name: str) -> Any:
+    """The preset's seeds: N (seeds 1..N) or a list; PRESET_DEFAULT_SEEDS where it states none."""
+    return load_preset(name).get("seeds", PRESET_DEFAULT_SEEDS)
 
 
 def expand_cells(blocks: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:

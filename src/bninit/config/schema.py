@@ -1,4 +1,5 @@
-"""The typed, validated configuration of one run: Hydra's config is turned into this once, at the edge."""
+"""The schema of one run: RunConfig, the typed, validated configuration Hydra's config is turned
+into once, at the edge (bninit.config.compose); plain Python, no Hydra import."""
 
 import dataclasses
 from dataclasses import dataclass
