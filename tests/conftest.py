@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bninit.sweep.compose import compose_run_config
+from inprocess import run_main
 
 BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bninit"
 # A CLI subprocess uses one thread (torch's OpenMP and MKL pools), like the tests in-process, so
@@ -49,7 +50,20 @@ def bninit_command() -> str:
 
 @pytest.fixture
 def cli(tmp_path):
-    """cli(*args) runs the installed `bninit` command in tmp_path like a user would."""
+    """cli(*args) runs `bninit *args` in tmp_path inside this process (bninit.cli.main.main, with
+    what a process keeps to itself put back afterwards: see inprocess.py); returns .returncode,
+    .stdout, .stderr like subprocess.run. `timeout` is the subprocess fixture's, accepted here."""
+
+    def call(*args: str, timeout: float = 300, cwd: Path | None = None):
+        return run_main(list(args), cwd or tmp_path, {**ONE_THREAD, "PYTHONUNBUFFERED": "1"}, BNINIT)
+
+    return call
+
+
+@pytest.fixture
+def cli_process(tmp_path):
+    """cli_process(*args) runs the installed `bninit` command in a subprocess in tmp_path, like a
+    user: the end-to-end checks of the console script itself."""
 
     def call(*args: str, timeout: float = 300, cwd: Path | None = None):
         env = {**os.environ, **ONE_THREAD, "PYTHONUNBUFFERED": "1"}

@@ -185,13 +185,8 @@ def test_gpu_slot_claims_each_slot_once_then_fall_back():
         (["--device", "tpu"], "bninit gpu-check: error: argument --device: invalid choice: 'tpu'"),
     ],
 )
-def test_bad_arguments_are_one_line_exit_2(args, message, tmp_path, bninit_command):
-    proc = subprocess.run(
-        [bninit_command, "gpu-check", *args, "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_bad_arguments_are_one_line_exit_2(args, message, tmp_path, cli):
+    proc = cli("gpu-check", *args, "--out", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.startswith(message) and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []

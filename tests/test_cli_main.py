@@ -13,11 +13,12 @@ from bninit.sweep.compose import compose_run_config
 from conftest import ONE_THREAD
 
 
-def test_top_level_help_lists_the_subcommands(cli):
-    done = cli("--help")
+def test_top_level_help_lists_the_subcommands(cli_process):
+    """The console script itself (its exit codes come from sys.exit(main())), end to end."""
+    done = cli_process("--help")
     assert done.returncode == 0 and "train" in done.stdout
-    assert cli().returncode == 2
-    unknown = cli("trian")
+    assert cli_process().returncode == 2
+    unknown = cli_process("trian")
     assert unknown.returncode == 2 and "unknown subcommand 'trian'" in unknown.stderr
 
 
