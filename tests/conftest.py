@@ -15,7 +15,6 @@ BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bnini
 # A CLI subprocess uses one thread (torch's OpenMP and MKL pools), like the tests in-process, so
 # tests run side by side (pytest-xdist) do not oversubscribe the cores.
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-TESTS = Path(__file__).resolve().parent
 GPU_SKIP = "needs a CUDA GPU: torch.cuda.is_available() is False here"
 
 
@@ -26,7 +25,7 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     import torch
 
-    if hasattr(config, "workerinput"):  # a pytest-xdist worker (scripts/test.sh)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a pytest-xdist worker (scripts/test.sh)
         share_workers(items)
     if torch.cuda.is_available():
         return
@@ -35,31 +34,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=GPU_SKIP))
 
 
-def shared_fixture_module(item) -> str | None:
-    """The test module defining a module- or session-scoped fixture this test uses: tests sharing
-    one run on one worker, or each worker would build it again (conftest's are cheap caches)."""
-    info = getattr(item, "_fixtureinfo", None)
-    for name in getattr(item, "fixturenames", ()):
-        for fixturedef in info.name2fixturedefs.get(name, ()) if info else ():
-            code = getattr(fixturedef.func, "__code__", None)
-            source = Path(code.co_filename) if code else None
-            if fixturedef.scope in ("module", "session") and source and source.parent == TESTS:
-                if source.stem.startswith("test_"):
-                    return source.stem
-    return None
-
-
 def share_workers(items) -> None:
-    """Under pytest-xdist (--dist loadgroup): the tests of a shared fixture form one group, and the
-    longest work is handed out first (the SLURM tests, mostly waiting on the cluster, then the
-    slow tests, then the other groups) so that no long test starts last."""
-    rank = {}
-    for item in items:
-        group = shared_fixture_module(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-        slurm, slow = item.get_closest_marker("slurm"), item.get_closest_marker("slow")
-        rank[item] = 0 if slurm else 1 if slow else 2 if group else 3
+    """Under pytest-xdist (scripts/test.sh: --dist loadfile, so a test file's module and session
+    fixtures, the SLURM cluster among them, are built once, on one worker): the longest work is
+    handed out first (the SLURM tests, mostly waiting on the cluster, then the files with slow
+    tests) so that no long file starts last."""
+    rank = {
+        item: 0 if item.get_closest_marker("slurm") else 1 if item.get_closest_marker("slow") else 2
+        for item in items
+    }
     items.sort(key=rank.__getitem__)
 
 
