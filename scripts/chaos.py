@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -97,6 +98,19 @@ def results(runs_dir: Path) -> dict:
     }
 
 
+def resumptions(runs_dir: Path) -> dict:
+    """From the runs' train.log files: the epoch each resume continued after, and the runs that
+    logged an epoch twice (trained it again: a resume that did not continue from its checkpoint)."""
+    after, twice = [], []
+    for log in sorted(runs_dir.rglob("train.log")):
+        text = log.read_text()
+        after += [int(n) for n in re.findall(r"^resuming \S+ after epoch (\d+)/", text, re.M)]
+        epochs = re.findall(r"^epoch\s+(\d+)/", text, re.M)
+        if len(epochs) != len(set(epochs)):
+            twice.append(f"{log.parent.parent.name}/{log.parent.name}")
+    return {"resumed_after_epochs": sorted(after), "epochs_trained_twice": twice}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
@@ -129,21 +143,22 @@ def main() -> int:
         or any(got[key][k] != reference[key][k] for k in SAME)
         or [h["val_acc"] for h in got[key]["history"]] != [h["val_acc"] for h in reference[key]["history"]]
     ]
-    logs = list((opts.out / "chaos").rglob("train.log"))
-    resumed = sum("resuming" in log.read_text() for log in logs)
+    resumed = resumptions(opts.out / "chaos")
     summary = {
         **happened,
         "runs": len(reference),
         "rows": len(frame),
         "all_done": bool((frame["status"] == "done").all()),
         "one_row_per_run": bool(per_run.eq(1).all()) and len(per_run) == len(reference),
-        "runs_resumed": resumed,
+        "resumes": len(resumed["resumed_after_epochs"]),
+        **resumed,
         "results_equal_uninterrupted": not differ,
         "uninterrupted_s": round(clean_s, 1),
         "with_chaos_s": round(chaos_s, 1),
     }
     print(json.dumps(summary, indent=2))
     ok = summary["all_done"] and summary["one_row_per_run"] and not differ and len(frame) == len(reference)
+    ok = ok and not resumed["epochs_trained_twice"] and 0 not in resumed["resumed_after_epochs"]
     print("chaos: OK" if ok else f"chaos: FAILED (differ: {differ})")
     return 0 if ok else 1
 

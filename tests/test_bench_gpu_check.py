@@ -45,7 +45,7 @@ def test_cpu_run_says_these_are_not_gpu_figures(cpu_run):
     assert report["gpu"] is False and "not GPU figures" in report["note"]
     assert "not GPU figures" in md.splitlines()[2]  # at the top, under the title
     assert "not GPU figures" in proc.stdout and "NO CUDA DEVICE" in proc.stderr
-    assert "[loop] reference" in proc.stderr and "[sweep] 8/8 runs done" in proc.stderr  # progress
+    assert "[loop] reference" in proc.stderr and "[sweep] 4/4 runs done" in proc.stderr  # progress
     assert [s["status"] for s in report["steps"].values()] == ["ok"] * 5
     assert report["wall_s"] < report["budget_s"]
 
@@ -86,10 +86,10 @@ def test_cpu_run_concurrent_determinism_and_mini_sweep(cpu_run):
     assert det["deterministic"]["max_abs_weight_diff"] == 0.0 and det["speedup_nondeterministic"] > 0
     assert len(det["deterministic"]["histories"][0]) == 2
     sweep = report["steps"]["sweep"]
-    assert sweep["collected"]["rows"] == 8 and sweep["collected"]["done"] == 8
+    assert sweep["collected"]["rows"] == 4 and sweep["collected"]["done"] == 4
     assert sweep["train"]["rc"] == sweep["collect"]["rc"] == sweep["report"]["rc"] == 0
     assert "| BASE |" in sweep["report"]["markdown"] and sweep["claims"]["ok"] and sweep["problems"] == []
-    assert "**identical**" in md and "runs done: **8 of 8**" in md
+    assert "**identical**" in md and "runs done: **4 of 4**" in md
 
 
 def test_projection_arithmetic():
@@ -185,13 +185,8 @@ def test_gpu_slot_claims_each_slot_once_then_fall_back():
         (["--device", "tpu"], "bninit gpu-check: error: argument --device: invalid choice: 'tpu'"),
     ],
 )
-def test_bad_arguments_are_one_line_exit_2(args, message, tmp_path, bninit_command):
-    proc = subprocess.run(
-        [bninit_command, "gpu-check", *args, "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_bad_arguments_are_one_line_exit_2(args, message, tmp_path, cli):
+    proc = cli("gpu-check", *args, "--out", str(tmp_path))
     assert proc.returncode == 2 and proc.stderr.startswith(message) and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []

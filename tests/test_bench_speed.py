@@ -89,13 +89,8 @@ def test_bench_compares_both_loops_and_writes_the_table(tmp_path, bninit_command
         (["--archs", "resnet20,resnet19"], "bninit bench: error: --archs: unknown arch 'resnet19'; known: "),
     ],
 )
-def test_bad_arguments_are_refused_in_one_line_exit_2(args, message, bninit_command, tmp_path):
-    proc = subprocess.run(
-        [bninit_command, "bench", *args, "--out", str(tmp_path / "out")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_bad_arguments_are_refused_in_one_line_exit_2(args, message, cli, tmp_path):
+    proc = cli("bench", *args, "--out", str(tmp_path / "out"))
     assert proc.returncode == 2 and proc.stderr.startswith(message) and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
     assert speed.k_values("0") == [0] and speed.k_values("1,2,4") == [1, 2, 4]

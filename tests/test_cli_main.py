@@ -16,15 +16,16 @@ ALL_SUBCOMMANDS = ["train", "sweep", "collect", "status", "report", "plan", "dem
 ALL_SUBCOMMANDS += ["bench", "gpu-check"]  # what the README and docs tell users to run
 
 
-def test_top_level_help_lists_the_subcommands(cli):
-    done = cli("--help")
+def test_top_level_help_lists_the_subcommands(cli_process):
+    """The console script itself (its exit codes come from sys.exit(main())), end to end."""
+    done = cli_process("--help")
     assert done.returncode == 0 and done.stdout.startswith("usage: bninit <subcommand>")
     block = done.stdout.split("subcommands:\n", 1)[1].split("\n\n", 1)[0]
     listed = [line.split()[0] for line in block.splitlines() if line[:3].strip() and line.startswith("  ")]
     assert listed == ALL_SUBCOMMANDS  # each once, in this order, with its own line
-    bare = cli()  # no subcommand: the same usage, but exit 2
+    bare = cli_process()  # no subcommand: the same usage, but exit 2
     assert bare.returncode == 2 and bare.stdout == done.stdout
-    unknown = cli("trian")
+    unknown = cli_process("trian")
     assert unknown.returncode == 2 and unknown.stderr == (
         f"bninit: error: unknown subcommand 'trian'; known: {', '.join(ALL_SUBCOMMANDS)}\n"
     )

@@ -78,19 +78,53 @@ def slurm_cluster():
             subprocess.run([str(SCRIPT), "stop"], capture_output=True)
 
 
+# Trains the runs given as JSON [[epochs, seed], ...] under runs_dir argv[1], one after the other.
+TRAIN_CLEAN = """
+import json, sys
+from bninit.run.train import run
+from bninit.config.compose import compose_run_config
+for epochs, seed in json.loads(sys.argv[2]):
+    run(compose_run_config([f"runs_dir={sys.argv[1]}", f"epochs={epochs}", f"seed={seed}"]), echo=False)
+"""
+
+
+class CleanRuns:
+    """The runs a sweep's results are compared with, trained here without SLURM, each once per
+    session. start(*pairs) trains them in a background process (one torch thread, like the jobs)
+    while the test's sweep runs; clean(epochs, seed) waits for that run, or trains it here."""
+
+    def __init__(self, root: Path):
+        self.root, self.cache, self.training = root, {}, {}
+
+    def cfg(self, epochs: int, seed: int):
+        return compose_run_config([f"runs_dir={self.root}", f"epochs={epochs}", f"seed={seed}"])
+
+    def start(self, *pairs: tuple[int, int]) -> None:
+        todo = [p for p in pairs if p not in self.cache and p not in self.training]
+        if todo:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", TRAIN_CLEAN, str(self.root), json.dumps(todo)],
+                env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+            )
+            self.training.update(dict.fromkeys(todo, proc))
+
+    def __call__(self, epochs: int, seed: int) -> dict:
+        if (epochs, seed) not in self.cache:
+            proc = self.training.pop((epochs, seed), None)
+            if proc is not None:
+                assert proc.wait(timeout=900) == 0, f"training the clean runs failed: {proc.args[-1]}"
+            self.cache[epochs, seed] = run(self.cfg(epochs, seed), echo=False)  # a done run: its record
+        return self.cache[epochs, seed]
+
+
 @pytest.fixture(scope="session")
 def clean_results(tmp_path_factory):
-    """clean(epochs, seed) -> the result of that run trained here, without SLURM (cached)."""
-    root, cache = tmp_path_factory.mktemp("clean"), {}
-
-    def clean(epochs: int, seed: int) -> dict:
-        if (epochs, seed) not in cache:
-            cache[epochs, seed] = run(
-                compose_run_config([f"runs_dir={root}", f"epochs={epochs}", f"seed={seed}"])
-            )
-        return cache[epochs, seed]
-
-    return clean
+    """clean(epochs, seed) -> the result of that run trained here, without SLURM (see CleanRuns)."""
+    clean = CleanRuns(tmp_path_factory.mktemp("clean"))
+    yield clean
+    for proc in set(clean.training.values()):
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -214,6 +248,7 @@ def test_a_sweep_runs_each_run_once_quietly(slurm_cluster, tmp_path, clean_resul
 @pytest.mark.slow
 def test_a_preempted_job_resumes_from_its_checkpoint(slurm_cluster, tmp_path, clean_results, epochs_lasting):
     epochs = epochs_lasting(40)  # still training well after the requeue
+    clean_results.start((epochs, 1), (epochs, 2))  # the killed submitter's test compares with them too
     sweep = start_sweep(tmp_path, sweep_args(epochs, "1,2"))
     try:
         checkpoints = [the_run(tmp_path, epochs, s) / "checkpoint.pt" for s in (1, 2)]
@@ -250,6 +285,7 @@ def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_
     # than measured here) takes more allocations, so the timeouts allowed are far more than the
     # two to five a run needs and cannot run out before it ends.
     epochs = epochs_lasting(75)
+    clean_results.start((epochs, 1))
     start = time.monotonic()
     done = subprocess.run(
         sweep_args(
@@ -280,7 +316,10 @@ def test_a_timed_out_job_is_requeued_and_resumes(slurm_cluster, tmp_path, clean_
 def test_a_killed_submitter_started_again_submits_nothing_twice(
     slurm_cluster, tmp_path, clean_results, epochs_lasting
 ):
-    epochs = epochs_lasting(30)  # the array is still running when the submitter is started again
+    # the array is still running when the submitter is started again; the preemption test's
+    # length, so that seeds 1 and 2 are compared with the clean runs trained for it
+    epochs = epochs_lasting(40)
+    clean_results.start((epochs, 1), (epochs, 2), (epochs, 3))
     args = sweep_args(epochs, "1,2,3")
     first = start_sweep(tmp_path, args)
     checkpoints = [the_run(tmp_path, epochs, s) / "checkpoint.pt" for s in (1, 2)]

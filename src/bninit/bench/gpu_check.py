@@ -97,7 +97,7 @@ PROFILES = {
             "row_min_s": 4,
         },
         "determinism": {"train": 256, "test": 128, "epochs": 2},
-        "sweep": {"seeds": 4, "epochs": 1, "n_jobs": 2, "runs_per_gpu": 2},
+        "sweep": {"seeds": 2, "epochs": 1, "n_jobs": 2, "runs_per_gpu": 2},  # 4 runs: the machinery
         "min_s": {"loop": 10, "projection": 5, "concurrent": 6, "determinism": 5, "sweep": 25},
     },
 }
