@@ -26,14 +26,14 @@ TORCHVISION = {
     "resnext50": torchvision.models.resnext50_32x4d,
     "mobilenet_v2": torchvision.models.mobilenet_v2,
 }
-HEAVY = ("resnet101", "resnet152")
+HEAVY = ("resnet34", "resnet101", "resnet152")
 GAMMA = 0.3
 
 
 def arch_variant_cases():
     for arch in sorted(ARCHS):
         for bn in sorted(NORM_LAYERS):
-            slow = arch in HEAVY and bn not in ("ours", "rbn")
+            slow = arch in HEAVY  # the deep ResNets: every variant in the slow tier
             yield pytest.param(arch, bn, marks=[pytest.mark.slow] if slow else [], id=f"{arch}-{bn}")
 
 

@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from test_report_analysis import STUDY, cell_rows, write_csv
 
 SCRIPT = """
@@ -16,6 +18,7 @@ print(json.dumps({"codes": codes, "torch": torch}))
 """
 
 
+@pytest.mark.slow
 def test_report_and_plan_run_without_importing_torch(tmp_path):
     csv = write_csv(tmp_path / "study.csv", [r for key, accs in STUDY.items() for r in cell_rows(*key, accs)])
     proc = subprocess.run(

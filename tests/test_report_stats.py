@@ -131,7 +131,13 @@ WILCOXON_CASES = {  # differences -> the method scipy's method="auto" uses for t
 
 
 @pytest.mark.parametrize("alternative", ["greater", "two-sided"])
-@pytest.mark.parametrize("case", sorted(WILCOXON_CASES))
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=[pytest.mark.slow] if c == "a zero, n = 13" else [])
+        for c in sorted(WILCOXON_CASES)
+    ],
+)  # 2^13 sign flips: seconds
 def test_wilcoxon_method_is_scipys_auto_rule(case, alternative):
     diffs, method = WILCOXON_CASES[case]
     d = np.round(np.asarray(diffs, dtype=float), 2)

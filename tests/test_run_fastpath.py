@@ -30,6 +30,7 @@ def _numbers(result: dict) -> dict:
 OVERSHOOT = ("epochs=4", "lr=1.0", "momentum=0.95")
 
 
+@pytest.mark.slow
 def test_at_best_gives_the_same_test_accuracy_as_every_epoch(make_cfg):
     every = run(make_cfg(*OVERSHOOT, "eval_test=every_epoch"))
     at_best = run(make_cfg(*OVERSHOOT, "eval_test=at_best"))
@@ -44,6 +45,7 @@ def test_at_best_gives_the_same_test_accuracy_as_every_epoch(make_cfg):
     assert at_best["config"]["eval_test"] == "at_best" and every["config"]["eval_test"] == "every_epoch"
 
 
+@pytest.mark.slow
 def test_bf16_keeps_bn_statistics_weights_and_loss_in_fp32(make_cfg):
     cfg = make_cfg("epochs=2", "precision=bf16")
     run(cfg, stop_after_epoch=1)
@@ -172,6 +174,7 @@ print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt")
 def test_freed_tensor_memory_is_reused_instead_of_faulted_in_again():
     def faults(mode: str) -> tuple[str, int]:

@@ -57,6 +57,7 @@ def test_a_sweep_into_an_impossible_runs_dir_is_one_line_exit_2(cli):
     assert "runs_dir '/dev/null/runs'" in line and "Traceback" not in result.stdout
 
 
+@pytest.mark.slow
 def test_disk_full_at_a_checkpoint_stops_the_run_and_keeps_the_last_good_one(make_cfg, monkeypatch):
     cfg = make_cfg("epochs=3")
     disk_full_on(monkeypatch, CHECKPOINT, after=1)  # epoch 1's checkpoint is written, epoch 2's not

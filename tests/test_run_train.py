@@ -55,6 +55,7 @@ def test_run_dir_is_derived_from_the_config(make_cfg):
     assert run_dir(make_cfg("seed=4", "gamma=0.05", "momentum=0.8")).parent != out.parent
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_numbers_and_another_seed_differs(make_cfg, tmp_path):
     first = run(make_cfg("seed=2"))
     second = run(make_cfg("seed=2", f"runs_dir={tmp_path / 'other'}"))
@@ -72,6 +73,7 @@ def test_finished_run_is_skipped(make_cfg, capsys):
     assert "already done" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "extra",
     [
