@@ -92,14 +92,14 @@ def cifar_root(tmp_path, monkeypatch):
     return root
 
 
-def bninit_history(cli, root: Path, tmp_path: Path, *extra: str) -> list[tuple]:
+def bninit_history(cli, root: Path, tmp_path: Path, *extra: str, epochs: int = EPOCHS) -> list[tuple]:
     args = [
         "train",
         "dataset=cifar10",
         f"data_dir={root}",
         f"runs_dir={tmp_path / 'runs'}",
         "arch=resnet20",
-        f"epochs={EPOCHS}",
+        f"epochs={epochs}",
         f"seed={SEED}",
         f"batch_size={BATCH}",
         f"lr={LR}",
@@ -124,9 +124,10 @@ def test_reference_stream_equals_the_reference_script_bit_for_bit(cli, cifar_roo
     assert len({(val, test) for _, val, test in script}) > 1  # and the accuracies moved
     # what the comparison catches: one draw skipped, the 0..255 input, the default stream's draws
     assert reference_script(cifar_root, SEED, EPOCHS, skip_draw=True) != replayed
-    assert reference_script(cifar_root, SEED, EPOCHS, scale=255.0)[0] != replayed[0]
-    default = bninit_history(cli, cifar_root, tmp_path / "default", "channels_last=false")
-    assert default[0] != script[0]
+    # (an epoch's numbers do not depend on the schedule's length: the first epoch alone suffices)
+    assert reference_script(cifar_root, SEED, 1, scale=255.0) != replayed[:1]
+    default = bninit_history(cli, cifar_root, tmp_path / "default", "channels_last=false", epochs=1)
+    assert default != script[:1]
 
 
 def loader_draws(n: int, batch_size: int) -> tuple[list[int], list[bool], torch.Tensor]:

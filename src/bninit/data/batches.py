@@ -74,7 +74,7 @@ def eval_batches(
 def as_input(images: torch.Tensor, unit: bool = False) -> torch.Tensor:
     """uint8 images as the network's input: 0..255 floats, or with `unit` ToTensor's 0..1
     (float, then divided by 255: the same bits as torchvision's ToTensor)."""
-    return images.float().div(255) if unit else images.float()
+    return images.float().div_(255) if unit else images.float()
 
 
 def hflip(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:
