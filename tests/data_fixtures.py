@@ -37,9 +37,15 @@ def md5(path: Path) -> str:
 
 
 def make_cifar(
-    root: Path, name: str = "cifar10", per_class: int = 10, test_per_class: int = 2, seed: int = 0
+    root: Path,
+    name: str = "cifar10",
+    per_class: int = 10,
+    test_per_class: int = 2,
+    seed: int = 0,
+    learnable: bool = False,
 ) -> dict:
-    """Write the extracted official folder under root; return the expected NCHW arrays."""
+    """Write the extracted official folder under root; return the expected NCHW arrays. The
+    images are noise; `learnable` adds a brightness per class (a network can learn the labels)."""
     cls = CIFAR[name]
     classes = 10 if name == "cifar10" else 100
     rng = np.random.default_rng(seed)
@@ -47,6 +53,10 @@ def make_cifar(
     test_y = rng.permutation(np.repeat(np.arange(classes), test_per_class))
     train_x = rng.integers(0, 256, (len(train_y), 3, 32, 32), dtype=np.uint8)
     test_x = rng.integers(0, 256, (len(test_y), 3, 32, 32), dtype=np.uint8)
+    if learnable:
+        step = 192 // classes
+        train_x = (train_x // 4 + (train_y * step)[:, None, None, None]).astype(np.uint8)
+        test_x = (test_x // 4 + (test_y * step)[:, None, None, None]).astype(np.uint8)
     folder = root / cls.base_folder
     folder.mkdir(parents=True)
     label_key = "labels" if name == "cifar10" else "fine_labels"

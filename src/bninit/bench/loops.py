@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from bninit.config import RunConfig
-from bninit.data.batches import train_batches
+from bninit.data.streams import epoch_batches, unit_scale
 from bninit.errors import UserError
 from bninit.method.init import init_bn_scales, init_weights
 from bninit.method.norms import input_norm_layer
@@ -164,22 +164,26 @@ def bninit_loop(model: nn.Module, options: dict, device: torch.device) -> Bninit
 
 
 def measure_bninit(model, x, y, xe, ye, spec, device) -> tuple[float, float]:
+    """bninit's loop on the stream the options name (stream=reference: the replayed reference
+    draws from torch's global generator, 0..1 input)."""
     fast, forward, optimizer, scaler = bninit_loop(model, spec["options"], device)
     generator = torch.Generator().manual_seed(0)
+    stream = spec["options"].get("stream", RunConfig.stream)
+    unit = unit_scale(stream)
     augment = spec["augment"]
     warm = spec["warmup_batches"] * spec["batch_size"]
     size = x.shape[-1]  # CIFAR-shaped: the network sees the whole image
 
     def batches(x, y):
-        return train_batches(x, y, spec["batch_size"], generator, augment, size)
+        return epoch_batches(stream, x, y, spec["batch_size"], generator, augment, size)
 
     train_epoch(forward, optimizer, batches(x[:warm], y[:warm]), fast, scaler)
     warm_eval = EVAL_BATCH.get(device.type, 256)
-    accuracy(forward, xe[:warm_eval], ye[:warm_eval], size, fast)
+    accuracy(forward, xe[:warm_eval], ye[:warm_eval], size, fast, unit)
     train_ips = timed(
         lambda: train_epoch(forward, optimizer, batches(x, y), fast, scaler), len(y), device, spec, wait=True
     )
-    return train_ips, timed(lambda: accuracy(forward, xe, ye, size, fast), len(ye), device, spec)
+    return train_ips, timed(lambda: accuracy(forward, xe, ye, size, fast, unit), len(ye), device, spec)
 
 
 def timed(step, images: int, device: torch.device, spec: dict, wait: bool = False) -> float:

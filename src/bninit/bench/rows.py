@@ -80,6 +80,22 @@ def print_table(rows: list[dict]) -> None:
         )
 
 
+def stream_ratios(rows: list[dict], default_row: dict) -> list[str]:
+    """Per architecture, the replayed reference stream's training speed against the default
+    stream's, both measured in this run with otherwise the default settings (single runs)."""
+    lines = []
+    for arch in dict.fromkeys(r["arch"] for r in rows):
+        single = [r for r in rows if r["arch"] == arch and r["loop"] == "bninit" and r["concurrent"] == 1]
+        default = next((r for r in single if r["settings"] == default_row), None)
+        replay = next((r for r in single if r["settings"] == {**default_row, "stream": "reference"}), None)
+        if default and replay:
+            lines.append(
+                f"{arch}: stream=reference trains at {replay['train_ips'] / default['train_ips']:.2f}x "
+                f"the default stream ({replay['train_ips']:.0f} vs {default['train_ips']:.0f} img/s)"
+            )
+    return lines
+
+
 def machine(device: torch.device, threads: int) -> dict:
     cpu = platform.processor()
     if Path("/proc/cpuinfo").exists():

@@ -32,13 +32,24 @@ from bninit.atomic import write_text
 from bninit.bench import accuracy
 from bninit.bench.loops import check_arch
 from bninit.bench.parser import OneLineParser
-from bninit.bench.rows import CIFAR10, best_round, default_settings, describe, loop_jobs, machine, print_table
+from bninit.bench.rows import (
+    CIFAR10,
+    best_round,
+    default_settings,
+    describe,
+    loop_jobs,
+    machine,
+    print_table,
+    stream_ratios,
+)
 from bninit.bench.workers import run_workers
 
 # bninit's option sets per device: (row name, RunConfig overrides). The first is the loop alone.
 CPU_OPTIONS = [
     ("plain", {"channels_last": False, "eval_test": "every_epoch"}),
     ("channels_last", {"channels_last": True}),
+    # the default's settings on the replayed reference stream (torch's global generator, 0..1)
+    ("reference_stream", {"channels_last": True, "stream": "reference"}),
     ("bf16", {"channels_last": False, "precision": "bf16"}),
     ("channels_last+bf16", {"channels_last": True, "precision": "bf16"}),
     # the default loop without bninit.host_memory's setting: what reusing freed memory gives
@@ -47,6 +58,7 @@ CPU_OPTIONS = [
 GPU_OPTIONS = [
     ("plain", {"channels_last": False, "eval_test": "every_epoch"}),
     ("channels_last", {"channels_last": True}),
+    ("reference_stream", {"channels_last": True, "stream": "reference"}),
     ("bf16", {"precision": "bf16"}),
     ("fp16", {"precision": "fp16"}),
     ("bf16+nondeterministic", {"precision": "bf16", "deterministic": False}),
@@ -161,12 +173,16 @@ def main(argv: list[str] | None = None) -> int:
             r["cell_x_ref"] = ref["cell_15_seeds_s"] / r["cell_15_seeds_s"]
         rows += arch_rows
     print_table(rows)
+    ratios = stream_ratios(rows, default_row)
+    for line in ratios:
+        print(line)
     report = {
         "machine": {**machine(device, args.threads), "load_average_at_start": load_at_start},
         "settings": base,
         "projection": CIFAR10,
         "bninit_defaults": default_row,
         "rows": rows,
+        "stream_ratios": ratios,
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,9 @@ class RunConfig:
     # paper: U(+-sqrt(6/fan_in)) | torch_default: U(+-1/sqrt(fan_in))
     linear_init: str = declare("paper", IDENTITY)
     augment: str = declare("none", IDENTITY)  # none | flip | crop_flip (each dataset's yaml sets its own)
+    # bninit: the device-resident stream, 0..255 input | reference: the reference protocol's exact
+    # draws (DataLoader shuffle, per-image flip, torch's global generator) and ToTensor's 0..1 input
+    stream: str = declare("bninit", OPTIONAL)
     # The protocol (epochs and batch_size: each dataset's yaml sets its own).
     lr: float = declare(0.1, IDENTITY)
     momentum: float = declare(0.9, IDENTITY)
@@ -144,6 +147,7 @@ def validate(cfg: RunConfig) -> RunConfig:
     """Check every value; raise UserError naming the bad value and what is allowed."""
     from bninit.data import DATASETS
     from bninit.data.batches import AUGMENTATIONS
+    from bninit.data.streams import REFERENCE_AUGMENTS, STREAMS
     from bninit.method.init import LINEAR_INITS
     from bninit.method.norms import NORM_LAYERS
     from bninit.models import ARCHS, FAMILIES
@@ -167,6 +171,7 @@ def validate(cfg: RunConfig) -> RunConfig:
         ("input_norm", cfg.input_norm in INPUT_NORMS, f"allowed: {', '.join(INPUT_NORMS)}"),
         ("linear_init", cfg.linear_init in LINEAR_INITS, f"allowed: {', '.join(LINEAR_INITS)}"),
         ("augment", cfg.augment in AUGMENTATIONS, f"allowed: {', '.join(AUGMENTATIONS)}"),
+        ("stream", cfg.stream in STREAMS, f"allowed: {', '.join(STREAMS)}"),
         ("device", _is_device(cfg.device), "allowed: auto, cpu, cuda, cuda:N"),
         ("precision", cfg.precision in PRECISIONS, f"allowed: {', '.join(PRECISIONS)}"),
         ("eval_test", cfg.eval_test in EVAL_TESTS, f"allowed: {', '.join(EVAL_TESTS)}"),
@@ -175,6 +180,11 @@ def validate(cfg: RunConfig) -> RunConfig:
     for key, ok, allowed in checks:
         if not ok:
             raise UserError(f"{key}={getattr(cfg, key)!r} is not allowed: {allowed}")
+    if cfg.stream == "reference" and cfg.augment not in REFERENCE_AUGMENTS:
+        raise UserError(
+            f"augment={cfg.augment} is not allowed with stream=reference (it replays the reference's "
+            f"CIFAR pipeline); allowed: {', '.join(REFERENCE_AUGMENTS)}, or stream=bninit"
+        )
     return cfg
 
 

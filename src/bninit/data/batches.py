@@ -45,7 +45,7 @@ def train_batches(
             images = hflip(images, draws["flip"][i])
         elif augment == "crop_flip":
             images = crop_flip(images, image_size, draws["flip"][i], draws["top"][i], draws["left"][i])
-        yield images.float(), y[idx]
+        yield as_input(images), y[idx]
 
 
 def batch_draws(
@@ -62,12 +62,19 @@ def batch_draws(
 
 
 def eval_batches(
-    x: torch.Tensor, y: torch.Tensor, batch_size: int, image_size: int
+    x: torch.Tensor, y: torch.Tensor, batch_size: int, image_size: int, unit: bool = False
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """In-order batches of the center `image_size` crop (the whole image when it is that size)."""
+    """In-order batches of the center `image_size` crop (the whole image when it is that size),
+    as 0..255 floats, or with `unit` as 0..1 (`as_input`)."""
     for start in range(0, len(y), batch_size):
         images = center_crop(x[start : start + batch_size], image_size)
-        yield images.float(), y[start : start + batch_size]
+        yield as_input(images, unit), y[start : start + batch_size]
+
+
+def as_input(images: torch.Tensor, unit: bool = False) -> torch.Tensor:
+    """uint8 images as the network's input: 0..255 floats, or with `unit` ToTensor's 0..1
+    (float, then divided by 255: the same bits as torchvision's ToTensor)."""
+    return images.float().div_(255) if unit else images.float()
 
 
 def hflip(images: torch.Tensor, flip: torch.Tensor) -> torch.Tensor:

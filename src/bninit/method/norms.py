@@ -51,18 +51,20 @@ class FixedInputNorm(nn.Module):
         return (x - self.mean) / self.std
 
 
-def input_norm_layer(kind: str, channels: int, train_images: torch.Tensor) -> nn.Module:
-    """The input normalization for `kind` over 8-bit images given as 0..255 floats.
+def input_norm_layer(kind: str, channels: int, train_images: torch.Tensor, unit: bool = False) -> nn.Module:
+    """The input normalization for `kind` over 8-bit images given as 0..255 floats (with `unit`:
+    as ToTensor's 0..1, the fixed and offline statistics divided by 255 to match).
 
     `train_images` (uint8, N x C x H x W, the training split) feeds the offline statistics.
     """
+    scale = 255.0 if unit else 1.0
     if kind == "bn":
         return InputBatchNorm2d(channels)
     if kind == "fixed":
-        return FixedInputNorm(torch.full((channels,), 128.0), torch.full((channels,), 128.0))
+        return FixedInputNorm(torch.full((channels,), 128.0 / scale), torch.full((channels,), 128.0 / scale))
     if kind == "offline":
         mean, std = channel_stats(train_images)
-        return FixedInputNorm(mean, std.clamp_min(1e-6))
+        return FixedInputNorm(mean / scale, std.clamp_min(1e-6) / scale)
     raise ValueError(f"unknown input_norm {kind!r}")
 
 

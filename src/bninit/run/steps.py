@@ -26,11 +26,18 @@ def bn_scale_stats(model: nn.Module) -> tuple[float, float]:
 
 @torch.no_grad()
 def accuracy(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, image_size: int, fast: FastPath = PLAIN
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    image_size: int,
+    fast: FastPath = PLAIN,
+    unit: bool = False,
 ) -> float:
+    """Accuracy (%) on uint8 images fed as 0..255 floats (with `unit`: 0..1)."""
     model.eval()
     correct = torch.zeros((), dtype=torch.long, device=y.device)
-    for images, labels in eval_batches(x, y, EVAL_BATCH.get(y.device.type, 256), image_size):
+    batch = EVAL_BATCH.get(y.device.type, 256)
+    for images, labels in eval_batches(x, y, batch, image_size, unit):
         with fast.autocast():
             logits = model(fast.to_input(images))
         correct += (logits.argmax(dim=1) == labels).sum()

@@ -16,9 +16,9 @@ import bninit
 from bninit.config import RunConfig, dataset_options
 from bninit.data import load_dataset
 from bninit.data.augment import crop_padding, with_augment, zero_pad
-from bninit.data.batches import train_batches
 from bninit.data.image_data import ImageData
 from bninit.data.split import stratified_split
+from bninit.data.streams import epoch_batches, evaluation_draws, unit_scale
 from bninit.errors import UserError
 from bninit.method.init import init_bn_scales, init_weights
 from bninit.method.norms import NORM_LAYERS, input_norm_layer
@@ -58,9 +58,8 @@ def build_network(cfg: RunConfig, data: ImageData, train_x: torch.Tensor) -> nn.
     net = build_model(
         cfg.arch, data.num_classes, data.channels, data.image_size, NORM_LAYERS[cfg.bn], name=cfg.timm_model
     )
-    model = nn.Sequential(
-        OrderedDict(input_norm=input_norm_layer(cfg.input_norm, data.channels, train_x), net=net)
-    )
+    norm = input_norm_layer(cfg.input_norm, data.channels, train_x, unit_scale(cfg.stream))
+    model = nn.Sequential(OrderedDict(input_norm=norm, net=net))
     init_weights(model, cfg.linear_init)
     init_bn_scales(model, cfg.gamma)
     return model
@@ -94,7 +93,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
     data = with_augment(data, cfg.augment, cfg.dataset)
     train_idx, val_idx = stratified_split(data.train_y.numpy())
     seed32 = md5_seed(cfg.seed)
-    generator = seed_everything(seed32)  # the data order and augmentation draws
+    generator = seed_everything(seed32)  # stream=bninit: the data order and augmentation draws
     x_train, y_train = data.train_x[train_idx], data.train_y[train_idx]  # one copy, then moved
     model = build_network(cfg, data, x_train).to(device)
     x_train = zero_pad(x_train, crop_padding(data))  # after the offline statistics saw the images
@@ -107,7 +106,7 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
     x_test, y_test = data.test_x.to(device), data.test_y.to(device)
 
     def evaluate(x: torch.Tensor, y: torch.Tensor) -> float:
-        return accuracy(forward, x, y, data.image_size, fast)
+        return accuracy(forward, x, y, data.image_size, fast, unit_scale(cfg.stream))
 
     checkpoint = read_or_set_aside(load_checkpoint, out, log, cfg.seed)
     if checkpoint is not None:
@@ -132,9 +131,12 @@ def run(cfg: RunConfig, stop_after_epoch: int | None = None, echo: bool = True) 
     while state.epoch < cfg.epochs:
         epoch, start = state.epoch + 1, time.perf_counter()
         lr = optimizer.param_groups[-1]["lr"]
-        batches = train_batches(x_train, y_train, cfg.batch_size, generator, data.augment, data.image_size)
+        batches = epoch_batches(
+            cfg.stream, x_train, y_train, cfg.batch_size, generator, data.augment, data.image_size
+        )
         loss, train_acc = train_epoch(forward, optimizer, batches, fast, scaler)
         scheduler.step()
+        evaluation_draws(cfg.stream)  # stream=reference: the val and test loaders' (whatever eval_test)
         val_acc = evaluate(x_val, y_val)
         test_acc = evaluate(x_test, y_test) if cfg.eval_test == "every_epoch" else None
         scale_mean, scale_std = bn_scale_stats(model)
