@@ -91,3 +91,14 @@ def test_optional_keys_at_their_defaults_are_not_columns(make_cfg, tmp_path):
     frame = collect_dir(tmp_path / "runs")
     assert not {"timm_model", "folder_path", "folder_image_size", "folder_stored_size"} & set(frame.columns)
     assert {"dataset", "arch", "bn", "gamma", "linear_init", "augment"} <= set(frame.columns)
+
+
+def test_a_study_of_both_streams_names_each_runs_stream(make_cfg, tmp_path):
+    """Runs on the default stream leave `stream` out of their name; beside runs that set it, their
+    rows say the stream they ran on."""
+    run(make_cfg("epochs=1", "seed=1"))
+    run(make_cfg("epochs=1", "seed=1", "stream=reference"))
+    frame = collect_dir(tmp_path / "runs")
+    assert sorted(frame["stream"]) == ["bninit", "reference"]
+    alone = collect_dir(run_dir(make_cfg("epochs=1", "seed=1")))
+    assert "stream" not in alone.columns  # a study of the default stream alone: no column

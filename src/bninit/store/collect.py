@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from bninit.atomic import write_text
-from bninit.config import PLACEMENT_KEYS, described
+from bninit.config import PLACEMENT_KEYS, RunConfig, described
 from bninit.errors import UserError
 from bninit.seeds import md5_seed
 from bninit.store.damage import Damaged, warn
@@ -33,6 +33,10 @@ HARDWARE_COLUMNS = (
     "cudnn_deterministic",
 )
 STATUSES = ("done", "running", "failed", "interrupted", "damaged")
+# Optional keys that every run has (left out of a run's name at their default): in a study where
+# some runs set one, the others' rows show the default they ran with, not an empty cell. (A
+# timm_model or folder_* key names nothing for other datasets and architectures: it stays empty.)
+EVERY_RUN_KEYS = ("stream",)
 RESULT_COLUMNS = (
     "seed",
     "md5_seed",
@@ -207,6 +211,10 @@ def collect(run_dirs: Iterable[Path]) -> pd.DataFrame:
     """One row per run dir that holds a run; config columns first, then RESULT_COLUMNS."""
     rows = [row for d in run_dirs if (row := run_row(d)) is not None]
     frame = pd.DataFrame(rows)
+    for key in EVERY_RUN_KEYS:
+        if key in frame.columns:  # a damaged run's config is unknown: its cell stays empty
+            ran_at_default = frame[key].isna() & (frame["status"] != "damaged")
+            frame.loc[ran_at_default, key] = getattr(RunConfig, key)
     config_columns = [c for c in frame.columns if c not in RESULT_COLUMNS]
     return frame.reindex(columns=config_columns + list(RESULT_COLUMNS))
 
