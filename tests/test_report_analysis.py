@@ -16,7 +16,7 @@ from scipy import stats as sps
 
 from bninit.cli.main import main
 from bninit.config import PLACEMENT_KEYS
-from bninit.report.write import write_report
+from bninit.report.make import write_report
 from bninit.run.train import run
 from bninit.seeds import md5_seed
 from bninit.store.collect import RESULT_COLUMNS

@@ -1,4 +1,4 @@
-"""The paper's claims (Sect. 4.4 and 4.5) as packaged data (claims.csv), each judged on a study:
+"""The paper's claims judged on a study: each claim (Sect. 4.4 and 4.5, shipped as claims.csv)
 reproduced / not reproduced / contradicted / not in this study, or listed with its numbers where
 the paper states it without a test.
 
@@ -11,21 +11,17 @@ significant: a "not different" / "none better" claim), gains / listed (numbers, 
 
 import itertools
 import math
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-from bninit.report import sameness, stats
-from bninit.report.defaults import is_base_cell
+from bninit.report.inputs.layout import is_base_cell
+from bninit.report.inputs.paper import load_claims
+from bninit.report.stats import welch
+from bninit.report.stats.paired import holm, paired_ttest
 
 VERDICTS = ("reproduced", "not reproduced", "contradicted", "not in this study", "no test")
 OPS = ("!=", "<=", ">=", "<", ">", "=")
-
-
-def load_claims() -> pd.DataFrame:
-    with resources.files("bninit.report").joinpath("claims.csv").open() as handle:
-        return pd.read_csv(handle, keep_default_na=False)
 
 
 def _holds(cells: pd.DataFrame, token: str) -> pd.Series:
@@ -81,7 +77,7 @@ def _pairs(cells: pd.DataFrame, claim) -> list[tuple]:
 
 def _paired(a: dict, b: dict, alternative: str) -> float:
     seeds = [s for s in a if s in b]
-    return stats.paired_ttest([a[s] for s in seeds], [b[s] for s in seeds], alternative)[1]
+    return paired_ttest([a[s] for s in seeds], [b[s] for s in seeds], alternative)[1]
 
 
 def judge(claim, cells: pd.DataFrame, alpha: float, margin: float) -> dict:
@@ -99,10 +95,10 @@ def judge(claim, cells: pd.DataFrame, alpha: float, margin: float) -> dict:
         note = "; ".join(f"{n}: {g}" for n, g in zip(names, gains, strict=True))
         return {**row, "p": math.nan, "verdict": "no test", "note": note}
     sided = "greater" if claim["test"] == "one-sided" else "two-sided"
-    p = stats.holm([_paired(acc[i], acc[j], sided) for i, j in pairs])
+    p = holm([_paired(acc[i], acc[j], sided) for i, j in pairs])
     p = np.nan_to_num(np.asarray(p, dtype=float), nan=1.0)
     against = np.nan_to_num(
-        np.asarray(stats.holm([_paired(acc[j], acc[i], "greater") for i, j in pairs]), dtype=float), nan=1.0
+        np.asarray(holm([_paired(acc[j], acc[i], "greater") for i, j in pairs]), dtype=float), nan=1.0
     )
     significant, backwards = p <= alpha, (against <= alpha) & (sided == "greater")
     quantifier, note = claim["quantifier"], ""
@@ -133,7 +129,7 @@ def _tost(a: dict, b: dict, margin: float, alpha: float) -> float:
     if len(d) < 2 or not d.std(ddof=1) > 0:
         return math.nan
     se = d.std(ddof=1) / math.sqrt(len(d))
-    return sameness.judged(float(d.mean()), se, len(d) - 1, 1.0, margin, alpha)["tost_p"]
+    return welch.judged(float(d.mean()), se, len(d) - 1, 1.0, margin, alpha)["tost_p"]
 
 
 def judge_claims(cells: pd.DataFrame, alpha: float, margin: float) -> pd.DataFrame:

@@ -1,11 +1,11 @@
-"""The report as LaTeX (booktabs) for `\\input{}`: the neutral tables (`bninit.report.tables`)
+"""The report as LaTeX (booktabs) for `\\input{}`: the neutral tables (`cell_tables`, `verdict_tables`)
 printed with \\textbf, \\underline and $^\\dagger$."""
 
-from bninit.report.analysis import Report
-from bninit.report.table import Cell, Table
-from bninit.report.tables import block_table, comparison_tables
-from bninit.report.text import caption, n_comparisons
-from bninit.report.verdicts import TITLE, sections
+from bninit.report.judge.analysis import Report
+from bninit.report.write.cell_tables import block_table, comparison_tables
+from bninit.report.write.neutral_table import Cell, Table
+from bninit.report.write.verdict_tables import TITLE, sections
+from bninit.report.write.words import caption, n_comparisons
 
 TEX = (
     ("&", "\\&"),
