@@ -135,7 +135,7 @@ def test_the_config_package_imports_no_hydra_until_its_composition_is_asked_for(
 
 
 # Two modules of one name in different layers: known, each saying what it holds in its docstring.
-SHARED_NAMES = {"study"}  # report.study reads a study's CSV; store.study loads its run dirs
+SHARED_NAMES = {"study"}  # report.inputs.study reads a study's CSV; store.study loads its run dirs
 
 
 def test_module_names_say_what_they_hold_and_are_not_repeated_across_layers():

@@ -47,6 +47,12 @@ class Report:
         """Row keys beyond the paper's (method, gamma, c), e.g. input_norm when it is compared."""
         return self.row_keys[len(ROW_KEYS) :]
 
+    @property
+    def n_tested(self) -> int:
+        """How many cells have a test against their reference in the primary comparison (the
+        family Holm corrects across)."""
+        return int((self.cells["n_pairs"] >= 2).sum())
+
     def blocks(self) -> list[tuple[str, pd.DataFrame]]:
         """(block title, that block's cells in the paper's row order), in the CSV's order."""
         return list(self.cells.groupby("block", sort=False))

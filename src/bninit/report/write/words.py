@@ -85,7 +85,7 @@ def lrs(cells: pd.DataFrame) -> list[float]:
     return sorted(cells["lr"].unique(), reverse=True)
 
 
-def caption(report: Report, n_comparisons: int) -> str:
+def caption(report: Report) -> str:
     """What the table shows and how it was tested: test, alpha, n, pairing, correction. BOLD and
     UNDER stand for the words "bold" and "underlined", which each writer marks its own way."""
     n = report.cells["n"]
@@ -95,7 +95,7 @@ def caption(report: Report, n_comparisons: int) -> str:
     correction = ""
     if report.holm:
         family = "this report" if len(report.comparisons) == 1 else f"the comparison with {ref}"
-        correction = f", Holm-corrected across the {n_comparisons} comparisons of {family}"
+        correction = f", Holm-corrected across the {report.n_tested} comparisons of {family}"
     settings = ", ".join(
         f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
         for k, v in report.settings.items()
@@ -133,7 +133,3 @@ def caption(report: Report, n_comparisons: int) -> str:
             text += f" bninit's choice (the paper does not state it): {PRESET_CHOICES[report.preset]}."
     text += f" Settings: {settings}." if settings else ""
     return text
-
-
-def n_comparisons(report: Report) -> int:
-    return int((report.cells["n_pairs"] >= 2).sum())
