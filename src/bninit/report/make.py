@@ -20,6 +20,7 @@ from bninit.report.judge.reproduction import Reproduction, against_paper, agains
 from bninit.report.write.latex import render_latex
 from bninit.report.write.markdown import render_markdown
 from bninit.report.write.stats_csv import stats_table
+from bninit.report.write.verdict_tables import claims_csv
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,9 @@ def write_files(report: Report, out: Path, options: ReportOptions) -> ReportPath
     if report.reproductions:
         table = pd.concat([rep.rows.assign(against=rep.name) for rep in report.reproductions])
         reproduction = save("reproduction.csv", table.to_csv(index=False))
-    claims = save("claims.csv", report.claims.to_csv(index=False)) if report.claims is not None else None
+    claims = None
+    if report.claims is not None:
+        claims = save("claims.csv", claims_csv(report.claims).to_csv(index=False))
     figures, notes = [], []
     if options.plots and report.layout.own:
         figures = write_plots(report, out / "plots")

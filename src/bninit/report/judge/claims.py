@@ -82,18 +82,26 @@ def _paired(a: dict, b: dict, alternative: str) -> float:
 
 def judge(claim, cells: pd.DataFrame, alpha: float, margin: float) -> dict:
     """One claim on a study's analysed cells: its p (Holm-adjusted where it covers several pairs),
-    verdict and a note."""
+    verdict, and what its note says: `gains` ((pair, mean difference) of a claim stated without a
+    test) and `equivalent_within` (the margin, where every pair of a "not different" claim is
+    equivalent by the TOST; else NaN)."""
     pairs = _pairs(cells, claim)
     row = {k: claim[k] for k in ("claim", "section", "statement", "test")}
     names = [f"{cells.loc[i, 'cell']} vs {cells.loc[j, 'label']}" for i, j in pairs]
     row["cells"] = "; ".join(names)
     if not pairs:
-        return {**row, "p": math.nan, "verdict": "not in this study", "note": ""}
+        return {
+            **row,
+            "p": math.nan,
+            "verdict": "not in this study",
+            "gains": (),
+            "equivalent_within": math.nan,
+        }
     acc = cells["seed_acc"]
     if claim["quantifier"] in ("gains", "listed"):
-        gains = [f"{cells.loc[i, 'mean'] - cells.loc[j, 'mean']:+.2f}" for i, j in pairs]
-        note = "; ".join(f"{n}: {g}" for n, g in zip(names, gains, strict=True))
-        return {**row, "p": math.nan, "verdict": "no test", "note": note}
+        gains = [cells.loc[i, "mean"] - cells.loc[j, "mean"] for i, j in pairs]
+        listed = tuple(zip(names, gains, strict=True))
+        return {**row, "p": math.nan, "verdict": "no test", "gains": listed, "equivalent_within": math.nan}
     sided = "greater" if claim["test"] == "one-sided" else "two-sided"
     p = holm([_paired(acc[i], acc[j], sided) for i, j in pairs])
     p = np.nan_to_num(np.asarray(p, dtype=float), nan=1.0)
@@ -101,14 +109,14 @@ def judge(claim, cells: pd.DataFrame, alpha: float, margin: float) -> dict:
         np.asarray(holm([_paired(acc[j], acc[i], "greater") for i, j in pairs]), dtype=float), nan=1.0
     )
     significant, backwards = p <= alpha, (against <= alpha) & (sided == "greater")
-    quantifier, note = claim["quantifier"], ""
+    quantifier, equivalent = claim["quantifier"], math.nan
     if quantifier == "none":
         verdict = "reproduced" if not significant.any() else "not reproduced"
         shown = float(p.min())
         if claim["test"] in ("two-sided", "pairwise", "equivalence"):
             tost = [_tost(acc[i], acc[j], margin, alpha) for i, j in pairs]
             if all(t <= alpha for t in tost):
-                note = f"equivalent within ±{margin:g} points (TOST)"
+                equivalent = margin
     elif quantifier == "all":
         verdict = "reproduced" if significant.all() else "not reproduced"
         verdict = "contradicted" if backwards.any() else verdict
@@ -120,7 +128,7 @@ def judge(claim, cells: pd.DataFrame, alpha: float, margin: float) -> dict:
         verdict = "reproduced" if groups.all() else "not reproduced"
         verdict = "contradicted" if verdict != "reproduced" and backwards.any() else verdict
         shown = float(best.max())
-    return {**row, "p": shown, "verdict": verdict, "note": note}
+    return {**row, "p": shown, "verdict": verdict, "gains": (), "equivalent_within": equivalent}
 
 
 def _tost(a: dict, b: dict, margin: float, alpha: float) -> float:
@@ -133,5 +141,5 @@ def _tost(a: dict, b: dict, margin: float, alpha: float) -> float:
 
 
 def judge_claims(cells: pd.DataFrame, alpha: float, margin: float) -> pd.DataFrame:
-    """claims.csv: every packaged claim judged on the study's cells."""
+    """Every packaged claim judged on the study's cells (`claims_csv` words them for claims.csv)."""
     return pd.DataFrame([judge(claim, cells, alpha, margin) for _, claim in load_claims().iterrows()])

@@ -4,6 +4,8 @@ LaTeX writers), and the demo's last words against its reference."""
 
 import math
 
+import pandas as pd
+
 from bninit.report.judge.reproduction import PAPER_N, Reproduction, comparable_reference
 from bninit.report.stats.welch import VERDICTS
 from bninit.report.write.neutral_table import Table, cells
@@ -95,8 +97,25 @@ def verdict_table(rep: Reproduction) -> Table:
     return Table(cells(head), body, "lrllrrrl" + "l", intro(rep), note)
 
 
-def claims_table(claims) -> Table:
+def claims_csv(claims: pd.DataFrame) -> pd.DataFrame:
+    """claims.csv: the judged claims, each with its note (the gains of a claim stated without a
+    test, or "equivalent within ±m points (TOST)")."""
+    notes = [
+        "; ".join(f"{name}: {gain:+.2f}" for name, gain in claim["gains"])
+        if claim["gains"]
+        else (
+            ""
+            if math.isnan(claim["equivalent_within"])
+            else f"equivalent within ±{claim['equivalent_within']:g} points (TOST)"
+        )
+        for _, claim in claims.iterrows()
+    ]
+    return claims[["claim", "section", "statement", "test", "cells", "p", "verdict"]].assign(note=notes)
+
+
+def claims_table(claims: pd.DataFrame) -> Table:
     """The paper's claims: a row each, with its test, p and verdict (claims.csv has the cells)."""
+    claims = claims_csv(claims)
     body = [
         cells([c["claim"], c["section"], c["statement"], c["test"], fmt_p(c["p"]), c["verdict"], c["note"]])
         for _, c in claims.iterrows()
