@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as sps
 
 from bninit.cli.main import main
-from bninit.report.power import MAX_SEEDS
+from bninit.report.stats.power import MAX_SEEDS
 from test_report_analysis import BASE_ACC, cell_rows, write_csv
 
 BASE4 = BASE_ACC[:4]

@@ -1,7 +1,8 @@
 """The package's layers: imports flow one way (cli/bench -> sweep/report -> run -> store -> config ->
 method/models/data -> errors/seeds), with no cycle between modules, counting imports inside
-functions too; below sweep/ only bninit.config.compose imports Hydra. A new module is checked by
-being in a layer's folder."""
+functions too; below sweep/ only bninit.config.compose imports Hydra. Inside report/, its rooms
+flow one way too (make/sample_size -> figures -> write -> judge -> inputs -> stats), and report/
+never reaches the training or the sweep. A new module is checked by being in a layer's folder."""
 
 import ast
 import subprocess
@@ -134,7 +135,7 @@ def test_the_config_package_imports_no_hydra_until_its_composition_is_asked_for(
 
 
 # Two modules of one name in different layers: known, each saying what it holds in its docstring.
-SHARED_NAMES = {"study"}  # report.study reads a study's CSV; store.study loads its run dirs
+SHARED_NAMES = {"study"}  # report.inputs.study reads a study's CSV; store.study loads its run dirs
 
 
 def test_module_names_say_what_they_hold_and_are_not_repeated_across_layers():
@@ -146,3 +147,57 @@ def test_module_names_say_what_they_hold_and_are_not_repeated_across_layers():
             names.setdefault(path.stem, []).append(module_name(path))
     repeated = {name: sorted(mods) for name, mods in names.items() if len(mods) > 1}
     assert set(repeated) <= SHARED_NAMES, repeated
+
+
+# report/'s rooms, in the order a report goes through them: a room may import its own modules and
+# the rooms below it, never one above it or beside it (make and sample_size, the two commands, are
+# the top and import nothing of each other).
+REPORT_ROOMS = {
+    "bninit.report.stats": 0,  # the statistics: pure functions of numbers
+    "bninit.report.inputs": 1,  # what is read: the study's CSV and layout, the paper's data, the flags
+    "bninit.report.judge": 2,  # the comparisons, their seed pairs and tests, the verdicts
+    "bninit.report.write": 3,  # the tables and words of report.md / report.tex, stats.csv
+    "bninit.report.figures": 4,  # the PNGs (and a CSV beside some), labelled with the writers' words
+    "bninit.report.make": 5,  # `bninit report`, from top to bottom
+    "bninit.report.sample_size": 5,  # `bninit plan`
+}
+# What report/ uses outside itself: never the training (run/, models/, data/, method/) nor sweep/.
+REPORT_OUTSIDE = {"bninit.errors", "bninit.atomic", "bninit.config", "bninit.store"}
+
+
+def room_of(name: str) -> str:
+    matches = [room for room in REPORT_ROOMS if name == room or name.startswith(room + ".")]
+    assert matches, f"{name} is in no room of report/: put it in one of {', '.join(REPORT_ROOMS)}"
+    return matches[0]
+
+
+def test_report_rooms_import_only_the_rooms_below_them_and_never_the_training():
+    wrong = []
+    for path in (PACKAGE / "report").rglob("*.py"):
+        name = module_name(path)
+        if name == "bninit.report":
+            continue  # the package's lazy names (importlib, not imports): nothing imports through it
+        mine = room_of(name)
+        for other in imports_of(path):
+            if other == "bninit.report" or not other.startswith("bninit.report."):
+                if other == "bninit.report" or layer_of(other) not in REPORT_OUTSIDE:
+                    wrong.append(f"{name} imports {other}")
+            elif room_of(other) != mine and REPORT_ROOMS[room_of(other)] >= REPORT_ROOMS[mine]:
+                wrong.append(f"{name} imports {other}")
+    assert not wrong, "imports against report/'s rooms:\n" + "\n".join(sorted(wrong))
+
+
+def test_report_rooms_are_small_with_names_that_differ_and_say_what_they_hold():
+    """No folder of report/ holds more than 8 modules, no two names differ by a plural only, and
+    every module's docstring starts by saying what it holds."""
+    report = PACKAGE / "report"
+    folders = {p.name for p in report.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert {f"bninit.report.{f}" for f in folders} <= set(REPORT_ROOMS), folders
+    for folder in folders:
+        assert len([p for p in (report / folder).glob("*.py") if p.stem != "__init__"]) <= 8, folder
+    stems = [p.stem for p in report.rglob("*.py") if p.stem != "__init__"]
+    singular = [stem.removesuffix("s") for stem in stems]
+    assert len(set(singular)) == len(singular), sorted(stems)
+    for path in report.rglob("*.py"):
+        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        assert len(doc.splitlines()[0] if doc else "") > 20, f"{path.relative_to(PACKAGE)}: no docstring"

@@ -6,7 +6,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from bninit.config.presets import expand_cells, load_preset
-from bninit.report.write import write_report
+from bninit.report.make import write_report
 from test_report_analysis import BASE_ACC, CLEAR, WEAK, cell_rows, write_csv
 
 

@@ -16,7 +16,7 @@ from scipy import stats as sps
 
 from bninit.cli.main import main
 from bninit.config import PLACEMENT_KEYS
-from bninit.report.write import write_report
+from bninit.report.make import write_report
 from bninit.run.train import run
 from bninit.seeds import md5_seed
 from bninit.store.collect import RESULT_COLUMNS
@@ -367,3 +367,17 @@ def test_config_columns_added_later_make_their_own_blocks(tmp_path):
     ours = report.cells[report.cells["bn"] == "ours"]
     assert list(ours["mean_diff"]) == pytest.approx([np.mean(CLEAR)] * 2)  # each vs its own BASE
     assert "## cifar10 / resnet18 / precision=bf16" in paths.markdown.read_text()
+
+
+def test_the_python_entry_points_the_docs_name(study_csv, tmp_path):
+    """docs/report.md: `bninit.report.write_report(csv, out, ReportOptions(...))`; the analysed
+    report's `render_markdown` / `render_latex` are exactly the files' text."""
+    import bninit.report as report
+
+    paths = report.write_report(study_csv, tmp_path / "out", report.ReportOptions(holm=True, plots=False))
+    assert paths.markdown.read_text() == report.render_markdown(paths.report)
+    assert paths.latex.read_text() == report.render_latex(paths.report)
+    assert "Holm-corrected across the 5 comparisons" in paths.markdown.read_text()
+    assert paths.report.n_tested == 5 and report.analyse is report.judge.analysis.analyse
+    with pytest.raises(AttributeError):
+        report.nothing_here  # noqa: B018

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from bninit.report.text import fmt_p
+from bninit.report.write.words import fmt_p
 
 SIX_LINES = """model,optimizer,run,top1
 baseline,sgd,1,75.1

@@ -4,7 +4,7 @@ like any other, shown with its gamma and c, and never the default reference."""
 import numpy as np
 import pandas as pd
 
-from bninit.report.write import write_report
+from bninit.report.make import write_report
 from test_report_analysis import BASE_ACC, CLEAR, WEAK, cell_rows, report_error, write_csv
 
 

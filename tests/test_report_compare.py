@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from bninit.config.presets import preset_names
-from bninit.report.defaults import PRESET_COMPARISONS, preset_cells
-from bninit.report.paper import paper_numbers
-from bninit.report.write import write_report
+from bninit.config.presets import preset_cells, preset_names
+from bninit.report.inputs.paper import paper_numbers
+from bninit.report.judge.comparisons import PRESET_COMPARISONS
+from bninit.report.make import write_report
 from test_report_analysis import (
     BASE_ACC,
     BORDERLINE,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from bninit.report.write import write_report
+from bninit.report.make import write_report
 from test_report_analysis import STUDY, study_csv, write_csv  # noqa: F401 (fixture)
 from test_report_compare import input_norm_rows
 

@@ -9,9 +9,9 @@ import pytest
 from scipy import stats as sps
 
 from bninit.cli.main import main
-from bninit.report.grid import grid_table
-from bninit.report.pictures import NO_RUNS
-from bninit.report.write import write_report
+from bninit.report.figures.at_a_glance import NO_RUNS
+from bninit.report.figures.grid import grid_table
+from bninit.report.make import write_report
 from bninit.store.collect import collect_dir, write_csv
 from study_fixture import ACCS, EPOCH_LR, LOSS, VAL, make_study
 
@@ -77,7 +77,7 @@ def test_grid_csv_has_each_cells_mean_difference_and_significance(study, tmp_pat
 
 
 def test_grid_carries_a_verdict_column_when_the_cells_have_one(tmp_path):
-    from bninit.report.grid import plot_grid
+    from bninit.report.figures.grid import plot_grid
 
     cells = pd.DataFrame(
         {

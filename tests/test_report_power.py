@@ -1,4 +1,4 @@
-"""bninit.report.power: TOST against two shifted one-sided scipy.stats.ttest_rel, power and seeds
+"""bninit.report.stats.power: TOST against two shifted one-sided scipy.stats.ttest_rel, power and seeds
 against a direct noncentral-t computation and against a simulation of the paired t-test."""
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from bninit.report import power
+from bninit.report.stats import power
 
 
 def paired(seed: int, n: int, shift: float, spread: float = 0.5):

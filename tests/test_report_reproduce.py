@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from bninit.report import sameness
-from bninit.report.paper import paper_numbers
-from bninit.report.write import write_report
+from bninit.report.inputs.paper import paper_numbers
+from bninit.report.make import write_report
+from bninit.report.stats import welch
 from test_report_analysis import cell_rows, report_error, write_csv
 
 Z15 = np.array([0.3, -1.2, 0.8, 1.5, -0.4, 0.1, -0.9, 2.0, -1.6, 0.6, -0.2, 1.1, -0.7, 0.0, -0.5])
@@ -36,7 +36,7 @@ def welch_by_hand(m1, s1, n1, m2, s2, n2):
 )
 def test_welch_and_tost_from_summary_statistics(m1, s1, n1, m2, s2, n2):
     t, df, se = welch_by_hand(m1, s1, n1, m2, s2, n2)
-    got = sameness.from_summary(m1, s1, n1, m2, s2, n2, margin=0.5, alpha=0.05)
+    got = welch.from_summary(m1, s1, n1, m2, s2, n2, margin=0.5, alpha=0.05)
     assert got["welch_p"] == pytest.approx(2 * sps.t.sf(abs(t), df), abs=1e-9)
     assert got["welch_p"] == pytest.approx(
         sps.ttest_ind_from_stats(m1, s1, n1, m2, s2, n2, equal_var=False).pvalue, abs=1e-9
@@ -58,7 +58,7 @@ def test_worked_example_by_hand():
     = 27.88; t = 0.21 / 0.113255 = 1.854, so Welch's two-sided p is 0.074 (not different), and the
     TOST's t's are (0.21 + 1) / 0.113255 = 10.68 and (0.21 - 1) / 0.113255 = -6.975, so its p is
     t_27.88's tail beyond 6.975, about 7e-8: consistent."""
-    got = sameness.from_summary(90.40, 0.30, 15, 90.19, 0.32, 15, margin=1.0, alpha=0.05)
+    got = welch.from_summary(90.40, 0.30, 15, 90.19, 0.32, 15, margin=1.0, alpha=0.05)
     se = math.sqrt(0.09 / 15 + 0.1024 / 15)
     assert se == pytest.approx(0.113255, abs=1e-6)
     assert got["welch_p"] == pytest.approx(0.0744, abs=5e-4)
@@ -71,10 +71,10 @@ def test_worked_example_by_hand():
 def test_welch_from_values_and_one_sample_against_a_mean():
     a, b = exactly(98.9, 0.4), exactly(98.5, 0.7, 12)
     t, df, se = welch_by_hand(a.mean(), a.std(ddof=1), 15, b.mean(), b.std(ddof=1), 12)
-    got = sameness.from_values(a, b, margin=1.0, alpha=0.05)
+    got = welch.from_values(a, b, margin=1.0, alpha=0.05)
     assert got["welch_p"] == pytest.approx(sps.ttest_ind(a, b, equal_var=False).pvalue, abs=1e-9)
     assert got["welch_p"] == pytest.approx(2 * sps.t.sf(abs(t), df), abs=1e-9)
-    one = sameness.from_mean(a, 93.79, margin=1.0, alpha=0.05)
+    one = welch.from_mean(a, 93.79, margin=1.0, alpha=0.05)
     t1 = (a.mean() - 93.79) / (a.std(ddof=1) / math.sqrt(15))
     assert one["welch_p"] == pytest.approx(2 * sps.t.sf(abs(t1), 14), abs=1e-9)
     assert one["verdict"] == "higher"
@@ -91,7 +91,7 @@ def test_welch_from_values_and_one_sample_against_a_mean():
     ],
 )
 def test_the_verdict_rule_in_its_order(tost_p, p, delta, expected):
-    assert sameness.verdict(tost_p, p, delta, 0.05) == expected
+    assert welch.verdict(tost_p, p, delta, 0.05) == expected
 
 
 def paper_study(tmp_path, shift=None) -> str:
@@ -177,7 +177,7 @@ def test_bad_verdict_inputs_are_one_line_errors(tmp_path, capsys):
 
 
 def test_the_demos_verdict_against_its_reference(tmp_path):
-    from bninit.report.verdicts import against_reference_lines
+    from bninit.report.write.verdict_tables import against_reference_lines
 
     rows = cell_rows("base", 1.0, 1, 0.1, exactly(98.5, 0.5)) + cell_rows(
         "ours", 0.1, 100, 0.1, exactly(98.9, 0.4)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bninit.cli.main import main
-from bninit.report.write import write_report
+from bninit.report.make import write_report
 from bninit.run.train import run
 from bninit.store.collect import collect_dir
 from bninit.store.lock import LOCK

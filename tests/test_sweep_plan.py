@@ -11,7 +11,7 @@ from bninit.errors import UserError
 from bninit.sweep.jobs import cell_key, job_overrides, seed_list
 
 # The paper's numbers, as bninit ships them (the report reads the same file).
-PAPER = pd.read_csv(resources.files("bninit.report").joinpath("paper_tables.csv"))
+PAPER = pd.read_csv(resources.files("bninit.report.inputs").joinpath("paper_tables.csv"))
 TABLES = {"table1a": "1a", "table1b": "1b", "table2a": "2a", "table2b": "2b"}
 
 

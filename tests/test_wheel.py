@@ -56,6 +56,8 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
         "bninit/conf/bn/ours.yaml",
         "bninit/bench/speed.py",
         "bninit/bench/worker.py",
+        "bninit/report/inputs/paper_tables.csv",  # --paper and sweep plans read them as package data
+        "bninit/report/inputs/claims.csv",
         "hydra_plugins/bninit_sweeper/__init__.py",
     }
     assert shipped <= names, shipped - names
@@ -92,7 +94,8 @@ def test_train_sweep_report_and_bench_from_the_installed_command(installed):
     plan = run([bninit, "sweep", "demo", "--dry-run"], venv, work)
     assert "demo" in plan.stdout
     csv = ROOT / "results" / "demo-reference" / "demo.csv"
-    run([bninit, "report", str(csv), "-o", str(work / "report")], venv, work)
-    assert any((work / "report").glob("*.md"))
+    # --paper reads the paper's tables and claims as the installed package's data
+    run([bninit, "report", str(csv), "--paper", "1a", "-o", str(work / "report")], venv, work)
+    assert any((work / "report").glob("*.md")) and (work / "report" / "claims.csv").is_file()
     bench = run([bninit, "bench", "--help"], venv, work)
     assert bench.stdout.startswith("usage: bninit bench")

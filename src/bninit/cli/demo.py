@@ -23,8 +23,8 @@ KEY=VALUE pass to the sweep, e.g. seeds=5 epochs=10 runs_dir=/tmp/runs."""
 
 def demo_main(args: list[str]) -> int:
     from bninit.cli.sweep import sweep_main
-    from bninit.report.verdicts import against_reference_lines
-    from bninit.report.write import write_report
+    from bninit.report.make import write_report
+    from bninit.report.write.verdict_tables import against_reference_lines
     from bninit.sweep.outcome import last_outcome
 
     if "-h" in args or "--help" in args:

@@ -4,10 +4,11 @@ import argparse
 import sys
 
 from bninit.errors import UserError
-from bninit.report.options import DEFAULT_MARGIN, FORMATS, ReportOptions
-from bninit.report.paper import PAPER_TABLES
-from bninit.report.stats import ALTERNATIVES
-from bninit.report.write import write_report
+from bninit.report.inputs.options import DEFAULT_MARGIN, FORMATS, ReportOptions
+from bninit.report.inputs.paper import PAPER_TABLES
+from bninit.report.make import write_report
+from bninit.report.stats.paired import ALTERNATIVES
+from bninit.report.write.verdict_tables import summary
 
 
 class _Parser(argparse.ArgumentParser):
@@ -142,7 +143,7 @@ def report_cli(args: list[str]) -> int:
         how = "given" if report.preset_source == "given" else "found from the CSV's cells"
         print(f"preset {report.preset} ({how})", file=sys.stderr)
     for rep in report.reproductions:
-        print(rep.summary(), file=sys.stderr)
+        print(summary(rep), file=sys.stderr)
     written = [
         p
         for p in (

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from bninit.config.presets import preset_cells
 from bninit.errors import UserError
-from bninit.report import power
-from bninit.report.analysis import analyse
-from bninit.report.choose import choose_comparisons
-from bninit.report.defaults import preset_cells
-from bninit.report.options import Choice, ReportOptions
-from bninit.report.study import read_runs
+from bninit.report.inputs.layout import BninitLayout
+from bninit.report.inputs.options import ReportOptions
+from bninit.report.inputs.study import read_runs
+from bninit.report.judge.analysis import analyse
+from bninit.report.judge.comparisons import choose
+from bninit.report.stats import power
 
 PAPER_SEEDS = 15
 
@@ -59,8 +60,9 @@ def plan_study(
     if not 0 < alpha < 1:
         raise UserError(f"--alpha {alpha:g}: must be between 0 and 1 (e.g. 0.05)")
     runs = read_runs(csv_path)
-    specs, found, how = choose_comparisons(runs, preset=preset)
-    report = analyse(runs, ReportOptions(alpha=alpha), Choice(specs, preset is None, found, how))
+    options = ReportOptions(alpha=alpha, preset=preset)
+    choice = choose(runs, options, BninitLayout())  # the comparisons `bninit report` would make
+    report = analyse(runs, options, choice)
     rows = []
     for compared in report.comparisons:
         for _, pair in compared.rows.iterrows():
@@ -95,6 +97,7 @@ def plan_study(
             f"(the std of the pilot's differences is {table['sd_diff'].min():.2f} or more); "
             "a larger effect is what this study could see"
         )
+    found = report.preset
     cells = len(preset_cells(found)) if found else len(report.cells)
     done = runs[runs["status"] == "done"]
     wall = (

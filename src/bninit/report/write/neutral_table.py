@@ -1,6 +1,6 @@
 """A report's table before it is text: head, rows of cells that carry their marks (bold,
 underline, dagger) as data, the column alignment, and the sentences around it. The Markdown and
-LaTeX writers (`bninit.report.markdown`, `bninit.report.latex`) only print it."""
+LaTeX writers (`markdown`, `latex`) only print it."""
 
 from dataclasses import dataclass
 

@@ -1,10 +1,10 @@
-"""What a report is asked (`ReportOptions`, one field per flag of `bninit report`) and what it
-then compares (`Choice`, made from the options and the CSV by `bninit.report.choose`)."""
+"""What a report is asked: `ReportOptions`, one field per flag of `bninit report`, and the
+one-line errors for values no study could make sense of."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from bninit.report.defaults import Comparison
-from bninit.report.layout import BninitLayout, Layout
+from bninit.errors import UserError
+from bninit.report.inputs.paper import PAPER_TABLES
 
 FORMATS = ("markdown", "latex", "all")
 DEFAULT_MARGIN = 1.0  # accuracy points: "the same as the paper / the reference" (--margin)
@@ -40,14 +40,21 @@ class ReportOptions:
     margin: float = DEFAULT_MARGIN
 
 
-@dataclass(frozen=True)
-class Choice:
-    """What the analysis compares: `comparisons` (None: each cell against BASE), `strict` (a block
-    without BASE is an error, for the report nobody asked anything of), the preset found and how
-    ("given" / "detected"), and the CSV's layout."""
+def check_options(options: ReportOptions) -> None:
+    """One-line UserError for a value no study could make sense of."""
+    if options.fmt not in FORMATS:
+        raise UserError(f"--format {options.fmt!r}: allowed: {', '.join(FORMATS)}")
+    if options.paper is not None and options.paper not in PAPER_TABLES:
+        raise UserError(f"--paper {options.paper!r}: unknown table; known: {', '.join(PAPER_TABLES)}")
+    if options.equivalence is not None and not options.equivalence > 0:
+        raise UserError(
+            f"--equivalence {options.equivalence:g}: the margin must be > 0 (accuracy points, e.g. 0.5)"
+        )
+    check_margin(options.margin)
 
-    comparisons: list[Comparison] | None = None
-    strict: bool = True
-    preset: str | None = None
-    preset_source: str = ""
-    layout: Layout = field(default_factory=BninitLayout)
+
+def check_margin(margin: float) -> None:
+    if not margin > 0:
+        raise UserError(
+            f"--margin {margin:g}: the equivalence margin must be > 0 (accuracy points, e.g. 1.0)"
+        )

@@ -3,8 +3,14 @@ primary comparison, then one row per pair of every other comparison."""
 
 import pandas as pd
 
-from bninit.report.analysis import Report
-from bninit.report.pairs import PAIR_COLUMNS, PAPER_PAIR_COLUMNS, POWER_COLUMNS, TEST_COLUMNS, TOST_COLUMNS
+from bninit.report.judge.analysis import Report
+from bninit.report.judge.pairs import (
+    PAIR_COLUMNS,
+    PAPER_PAIR_COLUMNS,
+    POWER_COLUMNS,
+    TEST_COLUMNS,
+    TOST_COLUMNS,
+)
 
 STATS_COLUMNS = (
     "block",

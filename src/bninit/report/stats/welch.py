@@ -1,4 +1,4 @@
-"""Is a cell the same as a published one? Welch's t-test and Welch's TOST from summary statistics
+"""Welch's t-test and TOST: is a cell the same as a published one? From summary statistics
 or per-seed values, and a one-sample t-test against a mean published without a std: pure
 functions of numbers, checked against scipy.
 

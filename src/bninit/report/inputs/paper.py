@@ -1,5 +1,6 @@
-"""The paper's published numbers (Davis & Frank 2022, Tables 1a, 1b, 2a, 2b: mean and std of test
-accuracy over 15 seeds), shipped with bninit as paper_tables.csv, and their place beside ours."""
+"""The paper's published numbers and claims, shipped with bninit: Davis & Frank 2022, Tables 1a,
+1b, 2a, 2b (mean and std of test accuracy over 15 seeds) as paper_tables.csv, beside ours; its
+claims (Sect. 4.4 and 4.5) as claims.csv, each with the cells and the test that check it."""
 
 import math
 from importlib import resources
@@ -16,9 +17,15 @@ def paper_numbers(table: str) -> pd.DataFrame:
     """The paper's published mean and std for one table (1a, 1b, 2a, 2b), shipped with bninit."""
     if table not in PAPER_TABLES:
         raise UserError(f"--paper {table!r}: unknown table; known: {', '.join(PAPER_TABLES)}")
-    with resources.files("bninit.report").joinpath("paper_tables.csv").open() as handle:
+    with resources.files(__package__).joinpath("paper_tables.csv").open() as handle:
         numbers = pd.read_csv(handle)
     return numbers[numbers["table"] == table].reset_index(drop=True)
+
+
+def load_claims() -> pd.DataFrame:
+    """The paper's claims, a row each (claims.csv; judged by `bninit.report.judge.claims`)."""
+    with resources.files(__package__).joinpath("claims.csv").open() as handle:
+        return pd.read_csv(handle, keep_default_na=False)
 
 
 def add_paper(cells: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -1,13 +1,20 @@
-"""The words of a report: numbers formatted, verdicts, the caption of the main table (test, alpha,
-n, pairing, correction) and the power note under a table."""
+"""The words of a report: numbers formatted, the pairs' verdicts, the caption of the main table
+(test, alpha, n, pairing, correction, the preset's choices) and the power note under a table."""
 
 import math
 
 import pandas as pd
 
-from bninit.report.analysis import Report
-from bninit.report.defaults import PRESET_CHOICES, is_base_cell
-from bninit.report.pairs import POWER_TARGET, Compared
+from bninit.report.judge.analysis import Report
+from bninit.report.judge.pairs import POWER_TARGET, Compared
+
+# What a preset's study takes that the paper does not state (docs/protocol.md, "bninit's choices").
+PRESET_CHOICES = {
+    "input_norm": "gamma 0.1 at lr 0.1 and 0.05 at lr 0.01 (Table 1a's best), the ±0.5-point margin",
+    "strong_base": "gamma 0.1 and c 100 for ours, 4-pixel zero padding for the crops",
+    "ablation": "the grid (c = 1 and c = 100 at Table 1a's gammas and lrs)",
+    "alt": "A2's lambda learns at the base lr",
+}
 
 
 def fmt_p(p: float) -> str:
@@ -18,11 +25,6 @@ def fmt_p(p: float) -> str:
 
 def fmt_num(x: float, digits: int = 2) -> str:
     return "-" if math.isnan(x) else f"{x:.{digits}f}"
-
-
-def method_label(cell) -> str:
-    """BASE for standard BN at gamma 1 and c 1; else the method's name (its gamma and c beside)."""
-    return "BASE" if is_base_cell(cell) else str(cell["bn"])
 
 
 def verdict(pair, alpha: float, holm: bool = False) -> str:
@@ -83,7 +85,7 @@ def lrs(cells: pd.DataFrame) -> list[float]:
     return sorted(cells["lr"].unique(), reverse=True)
 
 
-def caption(report: Report, n_comparisons: int) -> str:
+def caption(report: Report) -> str:
     """What the table shows and how it was tested: test, alpha, n, pairing, correction. BOLD and
     UNDER stand for the words "bold" and "underlined", which each writer marks its own way."""
     n = report.cells["n"]
@@ -93,7 +95,7 @@ def caption(report: Report, n_comparisons: int) -> str:
     correction = ""
     if report.holm:
         family = "this report" if len(report.comparisons) == 1 else f"the comparison with {ref}"
-        correction = f", Holm-corrected across the {n_comparisons} comparisons of {family}"
+        correction = f", Holm-corrected across the {report.n_tested} comparisons of {family}"
     settings = ", ".join(
         f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
         for k, v in report.settings.items()
@@ -131,11 +133,3 @@ def caption(report: Report, n_comparisons: int) -> str:
             text += f" bninit's choice (the paper does not state it): {PRESET_CHOICES[report.preset]}."
     text += f" Settings: {settings}." if settings else ""
     return text
-
-
-def n_comparisons(report: Report) -> int:
-    return int((report.cells["n_pairs"] >= 2).sum())
-
-
-def key_text(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,4 +1,4 @@
-"""Equivalence and power of a seed-paired study: pure functions of numbers, no I/O.
+"""Power and sample size of a seed-paired study, and its TOST: pure functions of numbers, no I/O.
 
 d = cell - reference per seed, n pairs, s = std(d, ddof=1). The paired t statistic of a true mean
 difference delta has a noncentral t distribution with n - 1 degrees of freedom and noncentrality

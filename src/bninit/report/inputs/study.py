@@ -1,12 +1,12 @@
 """Reading a study: a bninit CSV checked column by column, or any tool's per-seed CSV mapped
-onto bninit's frame (`bninit.report.layout`); several CSVs are read as one study."""
+onto bninit's frame (`layout`); several CSVs are read as one study."""
 
 from pathlib import Path
 
 import pandas as pd
 
 from bninit.errors import UserError
-from bninit.report.layout import (
+from bninit.report.inputs.layout import (
     METRIC,
     REQUIRED,
     ROW_KEYS,

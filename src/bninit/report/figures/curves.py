@@ -1,4 +1,4 @@
-"""Learning curves per cell: validation accuracy, train loss and learning rate per epoch, the mean
+"""The learning curves per cell: validation accuracy, train loss and learning rate per epoch, the mean
 over a cell's seeds with a min-max band (every seed's curve lies inside it), one column of panels
 per learning rate, the reference cells (BASE) in grey and black, the method's cells in colour.
 A dot on the validation curve marks each epoch at which one of the cell's seeds had its best

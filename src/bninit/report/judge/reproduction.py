@@ -1,18 +1,20 @@
-"""Did it reproduce? Every cell of a study judged against the paper's published mean ± std
-(`--paper`) or against the same cell of another study (`--reference`): reproduction.csv, a
-summary line, and the hardware both studies ran on."""
+"""Does each cell reproduce? Every cell of a study judged against the paper's published mean ± std
+(`--paper`) or against the same cell of another study (`--reference`): the rows of
+reproduction.csv (verdict: consistent / higher / lower / inconclusive) and the hardware both
+studies ran on."""
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bninit.errors import UserError
-from bninit.report import sameness
-from bninit.report.analysis import Report
-from bninit.report.layout import METRIC
-from bninit.report.study import config_columns
+from bninit.report.inputs.layout import METRIC
+from bninit.report.inputs.study import config_columns, read_runs
+from bninit.report.judge.analysis import Report
+from bninit.report.stats import welch
 from bninit.store.collect import HARDWARE_COLUMNS
 
 PAPER_N = 15  # seeds per published cell (the paper: 15 runs)
@@ -31,21 +33,10 @@ class Reproduction:
     margin: float
     alpha: float
 
-    def summary(self) -> str:
-        """'Table 1a: 20 of 24 cells consistent, 1 lower, 3 inconclusive'."""
-        if self.rows.empty:
-            return f"{self.name}: no cell of this study has a published number there"
-        counts = self.rows["verdict"].value_counts()
-        parts = [f"{int(counts.get('consistent', 0))} of {len(self.rows)} cells consistent"]
-        parts += [f"{int(counts[v])} {v}" for v in sameness.VERDICTS[1:] if counts.get(v, 0)]
-        return f"{self.name}: " + ", ".join(parts)
-
-
-def check_margin(margin: float) -> None:
-    if not margin > 0:
-        raise UserError(
-            f"--margin {margin:g}: the equivalence margin must be > 0 (accuracy points, e.g. 1.0)"
-        )
+    def counts(self) -> dict[str, int]:
+        """How many judged cells got each verdict, in `VERDICTS`' order."""
+        found = self.rows["verdict"].value_counts() if len(self.rows) else {}
+        return {v: int(found.get(v, 0)) for v in welch.VERDICTS}
 
 
 def against_paper(report: Report, margin: float) -> Reproduction:
@@ -59,11 +50,11 @@ def against_paper(report: Report, margin: float) -> Reproduction:
         values = list(cell["seed_acc"].values())
         if math.isnan(cell["paper_std"]):
             judged, test = (
-                sameness.from_mean(values, cell["paper_mean"], margin, report.alpha),
+                welch.from_mean(values, cell["paper_mean"], margin, report.alpha),
                 "one-sample t",
             )
         else:
-            judged = sameness.from_summary(
+            judged = welch.from_summary(
                 cell["mean"],
                 cell["std"],
                 cell["n"],
@@ -120,7 +111,7 @@ def against_reference(
                 "reference_mean": float(np.mean(b)) if b else math.nan,
                 "reference_std": float(np.std(b, ddof=1)) if len(b) > 1 else math.nan,
                 "reference_n": len(b),
-                **sameness.from_values(a, b, margin, alpha),
+                **welch.from_values(a, b, margin, alpha),
                 "margin": margin,
                 "common_seeds": len(shared),
                 "identical_seeds": sum(values[s] == ref_values[s] for s in shared),
@@ -174,3 +165,23 @@ def mixed_hardware(runs: pd.DataFrame) -> list[str]:
                 "per-seed numbers may differ between them"
             )
     return warnings
+
+
+def comparable_reference(csv_path, reference_path, margin: float = 1.0, alpha: float = 0.05):
+    """(the study at `csv_path` judged against the one at `reference_path`, None) when both ran the
+    same cells and seeds; else (None, why there is no comparable reference)."""
+    reference_path = Path(reference_path)
+    if not reference_path.is_file():
+        return None, f"{reference_path} is not here"
+    ours, theirs = read_runs(csv_path), read_runs(reference_path)
+    keys = [k for k in config_columns(ours) if k in config_columns(theirs)]
+
+    def plan(runs):
+        return set(runs[keys].astype(str).itertuples(index=False, name=None))
+
+    if plan(ours) != plan(theirs):
+        return None, (
+            f"{reference_path} was made with other settings or seeds "
+            "(compare with a study of the same cells, seeds and epochs)"
+        )
+    return against_reference(ours, theirs, margin, alpha, str(reference_path)), ""

@@ -1,9 +1,9 @@
-"""The report's study-at-a-glance figures, each beside the CSV of its numbers (in plots/):
+"""The study at a glance: the learning curves and the grid, each PNG beside its numbers' CSV (plots/):
 
-* `<block>-curves.png` / `.csv`: learning curves per cell (`bninit.report.curves`), read from the
+* `<block>-curves.png` / `.csv`: learning curves per cell (`curves`), read from the
   runs' histories in the directories the CSV's run_dir column names;
 * `<block>-grid.png` / `.csv`: the gamma x lr heatmap of the mean difference to the reference
-  cell (`bninit.report.grid`), from the report's own numbers.
+  cell (`grid`), from the report's own numbers.
 
 With --paper (or else --reference) each square also carries its cell's reproduction verdict
 (consistent / higher / lower / inconclusive), in the PNG and the CSV; without either the grid shows
@@ -14,12 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from bninit.atomic import write_text
-from bninit.report.analysis import Report
-from bninit.report.compare import fmt_value
-from bninit.report.curves import curve_table, plot_curves
-from bninit.report.defaults import is_base_cell
-from bninit.report.grid import grid_table, plot_grid
-from bninit.report.plots import slug
+from bninit.report.figures.block_plots import slug
+from bninit.report.figures.curves import curve_table, plot_curves
+from bninit.report.figures.grid import grid_table, plot_grid
+from bninit.report.inputs.layout import fmt_value, is_base_cell
+from bninit.report.judge.analysis import Report
 from bninit.store.study import read_history
 
 NO_RUNS = (

@@ -1,4 +1,4 @@
-"""Statistics of a study: pure functions of arrays, no I/O (SPEC §3, §6).
+"""The paired t-test, Holm, Wilcoxon and the other seed-paired figures: pure functions of numbers.
 
 A cell is compared with a reference cell (BASE by default) by pairing runs of the same seed:
 d = cell - reference per seed. The paper's test is the one-sided paired t-test (H1: cell > BASE);

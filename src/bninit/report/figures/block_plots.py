@@ -1,4 +1,4 @@
-"""The report's figures (matplotlib, Agg: no display needed), one set per block:
+"""The per-block plots of a report (matplotlib, Agg: no display needed), one set per block:
 
 * `<block>-acc_vs_gamma.png`: test accuracy vs BN-scale init gamma, one panel per learning rate,
   BASE as a horizontal band (mean +- std); filled markers: better than BASE (p <= alpha).
@@ -21,9 +21,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import NullLocator  # noqa: E402
 
 from bninit.atomic import atomic_write  # noqa: E402
-from bninit.report.analysis import Report  # noqa: E402
-from bninit.report.defaults import is_base_cell  # noqa: E402
-from bninit.report.text import reference_name  # noqa: E402
+from bninit.report.inputs.layout import is_base_cell  # noqa: E402
+from bninit.report.judge.analysis import Report  # noqa: E402
+from bninit.report.write.words import reference_name  # noqa: E402
 from bninit.store.rundir import RESULT  # noqa: E402
 
 PANEL = (4.2, 3.4)

@@ -1,11 +1,11 @@
-"""The report as LaTeX (booktabs) for `\\input{}`: the neutral tables (`bninit.report.tables`)
+"""The report as LaTeX (booktabs) for `\\input{}`: the neutral tables (`cell_tables`, `verdict_tables`)
 printed with \\textbf, \\underline and $^\\dagger$."""
 
-from bninit.report.analysis import Report
-from bninit.report.table import Cell, Table
-from bninit.report.tables import block_table, comparison_tables
-from bninit.report.text import caption, n_comparisons
-from bninit.report.verdicts import TITLE, sections
+from bninit.report.judge.analysis import Report
+from bninit.report.write.cell_tables import block_table, comparison_tables
+from bninit.report.write.neutral_table import Cell, Table
+from bninit.report.write.verdict_tables import TITLE, sections
+from bninit.report.write.words import caption
 
 TEX = (
     ("&", "\\&"),
@@ -69,7 +69,7 @@ def table_lines(caption_text: str, table: Table) -> list[str]:
 
 def render_latex(report: Report) -> str:
     """Paper-style tables for `\\input{}`; the preamble needs `\\usepackage{booktabs}`."""
-    text = tex_escape(caption(report, n_comparisons(report)))
+    text = tex_escape(caption(report))
     text = text.replace("BOLD", "\\textbf{bold}").replace("UNDER", "\\underline{underlined}")
     lines = ["% Written by `bninit report`; needs \\usepackage{booktabs} in the preamble.", ""]
     for title, cells in report.blocks():

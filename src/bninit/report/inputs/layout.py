@@ -1,8 +1,9 @@
-"""What a report's CSV is made of. A bninit CSV (from `bninit collect`) has bninit's layout: blocks
-of dataset/arch/..., rows bn/gamma/c, columns lr, pairs by seed. Any other per-seed CSV is read
-with the user's metric, pair and cell columns (`ToolLayout`) and mapped onto the same frame at this
-edge: the pair column becomes `seed`, the metric `METRIC`, every run is `done`, and the cell
-columns keep their names and values (they are the rows of the table).
+"""A study CSV's layout: what its columns mean, and which cell is BASE. A bninit CSV (from
+`bninit collect`) has bninit's layout: blocks of dataset/arch/..., rows bn/gamma/c, columns lr,
+pairs by seed. Any other per-seed CSV is read with the user's metric, pair and cell columns
+(`ToolLayout`) and mapped onto the same frame at this edge: the pair column becomes `seed`, the
+metric `METRIC`, every run is `done`, and the cell columns keep their names and values (they are
+the rows of the table).
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 
 from bninit.errors import UserError
-from bninit.report.defaults import is_base_cell
 from bninit.store.collect import HARDWARE_COLUMNS, RESULT_COLUMNS
 
 METRIC = "test_acc_at_best_val"
@@ -21,6 +21,23 @@ REQUIRED = ("dataset", "arch", "bn", "gamma", "c", "lr", "seed", METRIC, "status
 # Names the report gives its own columns (in the cells and in stats.csv): no user column may have one.
 OUTCOME = tuple(col for col in RESULT_COLUMNS if col not in HARDWARE_COLUMNS)
 RESERVED = (*OUTCOME, "block", "label", "n", "mean", "std", "seeds", "seed_acc", "run_dirs")
+BASE = "base"
+# BASE is standard BN at its standard init: gamma 1, c 1. Standard BN at another gamma or c (a
+# multirun such as `bn=base,ours gamma=0.05,0.1` makes them) is an arm like any other.
+BASE_CELL = {"bn": BASE, "gamma": "1", "c": "1"}
+
+
+def is_base_cell(cell) -> bool:
+    """True for the cell (a row with bn, gamma, c) that is BASE: bn=base, gamma 1, c 1."""
+    try:
+        return cell["bn"] == BASE and float(cell["gamma"]) == 1 and float(cell["c"]) == 1
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_value(value) -> str:
+    """A config value as the report writes it: a float by %g (0.1, 100), anything else as text."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
@@ -57,11 +74,11 @@ class BninitLayout:
 
     def block_title(self, values: dict, varying: list[str]) -> str:
         title = f"{values['dataset']} / {values['arch']}"
-        extra = [f"{col}={_text(values[col])}" for col in varying if col not in ("dataset", "arch")]
+        extra = [f"{col}={fmt_value(values[col])}" for col in varying if col not in ("dataset", "arch")]
         return " / ".join([title, *extra])
 
     def cell_label(self, cell, row_keys) -> str:
-        extras = "".join(f" {key}={_text(cell[key])}" for key in row_keys[len(ROW_KEYS) :])
+        extras = "".join(f" {key}={fmt_value(cell[key])}" for key in row_keys[len(ROW_KEYS) :])
         if is_base_cell(cell):
             return "BASE" + extras
         return f"{cell['bn']} gamma={cell['gamma']:g} c={cell['c']:g}" + extras
@@ -90,11 +107,11 @@ class BninitLayout:
         return ["method", "γ", "c", *extra_keys]
 
     def row_head(self, bn, gamma, c, *extras) -> list[str]:
-        return [_method({"bn": bn, "gamma": gamma, "c": c}), f"{gamma:g}", f"{c:g}", *map(_text, extras)]
+        return [_method({"bn": bn, "gamma": gamma, "c": c}), f"{gamma:g}", f"{c:g}", *map(fmt_value, extras)]
 
     def short_label(self, cell, keys: list[str]) -> str:
         """A cell named by `keys` (those that differ among the cells shown; none: its method)."""
-        return " ".join(_method(cell) if k == "bn" else f"{k}={_text(cell[k])}" for k in keys or ["bn"])
+        return " ".join(_method(cell) if k == "bn" else f"{k}={fmt_value(cell[k])}" for k in keys or ["bn"])
 
     def stats_columns(self, table: pd.DataFrame) -> pd.DataFrame:
         return table
@@ -140,7 +157,7 @@ class ToolLayout:
         return self.metric
 
     def cell_label(self, cell, row_keys) -> str:
-        return " ".join(f"{key}={_text(cell[key])}" for key in row_keys)
+        return " ".join(f"{key}={fmt_value(cell[key])}" for key in row_keys)
 
     def cell_name(self, title: str, label: str, cell) -> str:
         return label
@@ -152,10 +169,10 @@ class ToolLayout:
         return list(self.cells)
 
     def row_head(self, *key) -> list[str]:
-        return list(map(_text, key))
+        return list(map(fmt_value, key))
 
     def short_label(self, cell, keys: list[str]) -> str:
-        return " ".join(f"{k}={_text(cell[k])}" for k in keys or self.cells)
+        return " ".join(f"{k}={fmt_value(cell[k])}" for k in keys or self.cells)
 
     def stats_columns(self, table: pd.DataFrame) -> pd.DataFrame:
         """One block, so no block column; the pairs under the user's name."""
@@ -241,7 +258,7 @@ def map_runs(table: pd.DataFrame, path: Path, layout: ToolLayout) -> pd.DataFram
         problems.append((i, f"{layout.metric} {table[layout.metric].iloc[i]!r} is not a number"))
     if duplicate.any():
         i = int(duplicate.to_numpy().argmax())
-        shown = ", ".join(f"{key}={_text(table[key].iloc[i])}" for key in keys)
+        shown = ", ".join(f"{key}={fmt_value(table[key].iloc[i])}" for key in keys)
         problems.append((i, f"duplicate ({shown})"))
     if problems:
         i, what = min(problems)
@@ -260,7 +277,3 @@ def map_runs(table: pd.DataFrame, path: Path, layout: ToolLayout) -> pd.DataFram
     runs[METRIC] = values
     runs["status"] = "done"
     return runs
-
-
-def _text(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)

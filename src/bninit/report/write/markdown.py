@@ -1,11 +1,11 @@
-"""The report as Markdown: the neutral tables (`bninit.report.tables`) printed with GitHub's
+"""The report as Markdown: the neutral tables (`cell_tables`, `verdict_tables`) printed with GitHub's
 marks (**bold**, <ins>underlined</ins>, †)."""
 
-from bninit.report.analysis import Report
-from bninit.report.table import DIAGONAL, Cell, Table
-from bninit.report.tables import block_table, comparison_tables
-from bninit.report.text import caption, n_comparisons
-from bninit.report.verdicts import TITLE, claims_table, sections
+from bninit.report.judge.analysis import Report
+from bninit.report.write.cell_tables import block_table, comparison_tables
+from bninit.report.write.neutral_table import DIAGONAL, Cell, Table
+from bninit.report.write.verdict_tables import TITLE, claims_table, sections
+from bninit.report.write.words import caption
 
 
 def cell_text(cell: Cell) -> str:
@@ -23,7 +23,7 @@ def table_lines(table: Table) -> list[str]:
 
 
 def render_markdown(report: Report) -> str:
-    text = caption(report, n_comparisons(report))
+    text = caption(report)
     text = text.replace("BOLD", "**bold**").replace("UNDER", "<ins>underlined</ins>")
     lines = ["# bninit report", "", text, ""]
     for title, cells in report.blocks():

@@ -1,24 +1,19 @@
-"""`bninit report`: read a study's CSV (from `bninit collect`), compare cells by seed (with BASE,
-with any reference cell, pairwise: `bninit.report.compare`, `bninit.report.defaults`), and write the
-paper-style tables (Markdown, LaTeX), a stats CSV and plots.
-
-The numbers come from `bninit.report.stats`; the text from `bninit.report.render`; the figures
-from `bninit.report.plots`; `bninit.report.write` puts them in files.
-"""
+"""The analysed study (`Report`): the runs grouped into cells (their seeds, mean ± std, the
+paper's numbers beside them) and every comparison's seed pairs tested and marked
+(`bninit.report.judge.pairs`). The writers and figures read it; nothing in it is text yet."""
 
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from bninit.errors import UserError
-from bninit.report import stats
-from bninit.report.compare import compare
-from bninit.report.defaults import AGAINST_BASE
-from bninit.report.layout import METRIC, BninitLayout, Layout
-from bninit.report.options import Choice, ReportOptions
-from bninit.report.pairs import Compared, mark, with_power, with_primary
-from bninit.report.paper import add_paper
-from bninit.report.study import ROW_KEYS, block_columns, config_columns
+from bninit.report.inputs.layout import METRIC, BninitLayout, Layout
+from bninit.report.inputs.options import ReportOptions
+from bninit.report.inputs.paper import add_paper
+from bninit.report.inputs.study import ROW_KEYS, block_columns, config_columns
+from bninit.report.judge.comparisons import AGAINST_BASE, Choice
+from bninit.report.judge.pairs import Compared, compare_all, with_primary
+from bninit.report.stats.paired import ALTERNATIVES, mean_std
 
 
 @dataclass
@@ -51,6 +46,12 @@ class Report:
     def extra_keys(self) -> list[str]:
         """Row keys beyond the paper's (method, gamma, c), e.g. input_norm when it is compared."""
         return self.row_keys[len(ROW_KEYS) :]
+
+    @property
+    def n_tested(self) -> int:
+        """How many cells have a test against their reference in the primary comparison (the
+        family Holm corrects across)."""
+        return int((self.cells["n_pairs"] >= 2).sum())
 
     def blocks(self) -> list[tuple[str, pd.DataFrame]]:
         """(block title, that block's cells in the paper's row order), in the CSV's order."""
@@ -101,8 +102,8 @@ def analyse(runs: pd.DataFrame, options: ReportOptions | None = None, choice: Ch
     alternative, strict, comparisons = options.alternative or "greater", choice.strict, choice.comparisons
     if not 0 < alpha < 1:
         raise UserError(f"--alpha {alpha}: must be between 0 and 1 (e.g. 0.05)")
-    if alternative not in stats.ALTERNATIVES:
-        raise UserError(f"--alternative {alternative!r}: allowed: {', '.join(stats.ALTERNATIVES)}")
+    if alternative not in ALTERNATIVES:
+        raise UserError(f"--alternative {alternative!r}: allowed: {', '.join(ALTERNATIVES)}")
     specs = list(comparisons) if comparisons is not None else [AGAINST_BASE]
     row_keys = layout.row_keys([k for spec in specs for k in spec.keys()])
     place = list(layout.place)
@@ -121,7 +122,7 @@ def analyse(runs: pd.DataFrame, options: ReportOptions | None = None, choice: Ch
             name = layout.cell_name(title, label, first)
             accs, notes = _cell_seeds(name, group, expected, layout)
             warnings += notes
-            mean, std = stats.mean_std(list(accs.values()))
+            mean, std = mean_std(list(accs.values()))
             records.append(
                 {
                     **values,
@@ -145,16 +146,9 @@ def analyse(runs: pd.DataFrame, options: ReportOptions | None = None, choice: Ch
                 f"--paper {paper}: no cell of this study is in the paper's Table {paper} "
                 "(same dataset, arch, method, gamma, c, lr)"
             )
-    compared = []
-    for i, spec in enumerate(specs):
-        strict_here = strict and i == 0 and spec.is_base
-        rows = compare(cells, spec, row_keys, alternative, warnings, strict_here, place, layout.unit)
-        if paper and len(rows):  # the paper's difference of the same two cells
-            paper_mean = cells["paper_mean"]
-            rows["paper_ref_mean"] = paper_mean.loc[rows["ref_index"]].to_numpy()
-            rows["paper_diff"] = paper_mean.loc[rows["cell_index"]].to_numpy() - rows["paper_ref_mean"]
-        sided = spec.alternative or alternative
-        compared.append(Compared(spec, sided, with_power(mark(rows, alpha, holm), alpha, sided)))
+    compared = compare_all(
+        cells, specs, row_keys, alpha, holm, alternative, warnings, strict, layout, bool(paper)
+    )
     report = Report(
         cells,
         blk_cols,

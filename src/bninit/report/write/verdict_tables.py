@@ -1,13 +1,27 @@
-"""The "Does it reproduce?" section of a report: a summary line per judgement, what the tests
-are, and a row per cell (neutral tables, printed by the Markdown and LaTeX writers)."""
+"""The "Does it reproduce?" section of a report and the paper's claims table: a summary line per
+judgement, what the tests are, a row per cell or claim (neutral tables, printed by the Markdown and
+LaTeX writers), and the demo's last words against its reference."""
 
 import math
 
-from bninit.report.reproduce import PAPER_N, Reproduction
-from bninit.report.table import Table, cells
-from bninit.report.text import fmt_num, fmt_p
+import pandas as pd
+
+from bninit.report.judge.reproduction import PAPER_N, Reproduction, comparable_reference
+from bninit.report.stats.welch import VERDICTS
+from bninit.report.write.neutral_table import Table, cells
+from bninit.report.write.words import fmt_num, fmt_p
 
 TITLE = "Does it reproduce?"
+
+
+def summary(rep: Reproduction) -> str:
+    """'Table 1a: 20 of 24 cells consistent, 1 lower, 3 inconclusive'."""
+    if rep.rows.empty:
+        return f"{rep.name}: no cell of this study has a published number there"
+    counts = rep.counts()
+    parts = [f"{counts['consistent']} of {len(rep.rows)} cells consistent"]
+    parts += [f"{counts[v]} {v}" for v in VERDICTS[1:] if counts[v]]
+    return f"{rep.name}: " + ", ".join(parts)
 
 
 def _label(row) -> str:
@@ -83,8 +97,25 @@ def verdict_table(rep: Reproduction) -> Table:
     return Table(cells(head), body, "lrllrrrl" + "l", intro(rep), note)
 
 
-def claims_table(claims) -> Table:
+def claims_csv(claims: pd.DataFrame) -> pd.DataFrame:
+    """claims.csv: the judged claims, each with its note (the gains of a claim stated without a
+    test, or "equivalent within ±m points (TOST)")."""
+    notes = [
+        "; ".join(f"{name}: {gain:+.2f}" for name, gain in claim["gains"])
+        if claim["gains"]
+        else (
+            ""
+            if math.isnan(claim["equivalent_within"])
+            else f"equivalent within ±{claim['equivalent_within']:g} points (TOST)"
+        )
+        for _, claim in claims.iterrows()
+    ]
+    return claims[["claim", "section", "statement", "test", "cells", "p", "verdict"]].assign(note=notes)
+
+
+def claims_table(claims: pd.DataFrame) -> Table:
     """The paper's claims: a row each, with its test, p and verdict (claims.csv has the cells)."""
+    claims = claims_csv(claims)
     body = [
         cells([c["claim"], c["section"], c["statement"], c["test"], fmt_p(c["p"]), c["verdict"], c["note"]])
         for _, c in claims.iterrows()
@@ -96,33 +127,16 @@ def claims_table(claims) -> Table:
 
 def sections(reproductions: list[Reproduction]) -> list[tuple[str, Table]]:
     """(summary line, table) per judgement."""
-    return [(rep.summary() + ".", verdict_table(rep)) for rep in reproductions]
+    return [(summary(rep) + ".", verdict_table(rep)) for rep in reproductions]
 
 
 def against_reference_lines(csv_path, reference_path, margin: float = 1.0, alpha: float = 0.05) -> list[str]:
     """The demo's last words: its verdict against a reference study, a line per cell, when both
     ran the same cells and seeds; else one line saying no comparable reference exists."""
-    from pathlib import Path
-
-    from bninit.report.reproduce import against_reference
-    from bninit.report.study import config_columns, read_runs
-
-    reference_path = Path(reference_path)
-    if not reference_path.is_file():
-        return [f"no comparable reference: {reference_path} is not here"]
-    ours, theirs = read_runs(csv_path), read_runs(reference_path)
-    keys = [k for k in config_columns(ours) if k in config_columns(theirs)]
-
-    def plan(runs):
-        return set(runs[keys].astype(str).itertuples(index=False, name=None))
-
-    if plan(ours) != plan(theirs):
-        return [
-            f"no comparable reference: {reference_path} was made with other settings or seeds "
-            "(compare with a study of the same cells, seeds and epochs)"
-        ]
-    rep = against_reference(ours, theirs, margin, alpha, str(reference_path))
-    lines = [rep.summary() + f" (margin ±{margin:g} points, α = {alpha:g})"]
+    rep, why = comparable_reference(csv_path, reference_path, margin, alpha)
+    if rep is None:
+        return [f"no comparable reference: {why}"]
+    lines = [summary(rep) + f" (margin ±{margin:g} points, α = {alpha:g})"]
     for _, row in rep.rows.iterrows():
         lines.append(
             f"  {_label(row)}: {row['mean']:.2f} vs {row['reference_mean']:.2f} (Δ {row['delta']:+.2f}, "

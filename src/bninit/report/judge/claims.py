@@ -1,4 +1,4 @@
-"""The paper's claims (Sect. 4.4 and 4.5) as packaged data (claims.csv), each judged on a study:
+"""The paper's claims judged on a study: each claim (Sect. 4.4 and 4.5, shipped as claims.csv)
 reproduced / not reproduced / contradicted / not in this study, or listed with its numbers where
 the paper states it without a test.
 
@@ -11,21 +11,17 @@ significant: a "not different" / "none better" claim), gains / listed (numbers, 
 
 import itertools
 import math
-from importlib import resources
 
 import numpy as np
 import pandas as pd
 
-from bninit.report import sameness, stats
-from bninit.report.defaults import is_base_cell
+from bninit.report.inputs.layout import is_base_cell
+from bninit.report.inputs.paper import load_claims
+from bninit.report.stats import welch
+from bninit.report.stats.paired import holm, paired_ttest
 
 VERDICTS = ("reproduced", "not reproduced", "contradicted", "not in this study", "no test")
 OPS = ("!=", "<=", ">=", "<", ">", "=")
-
-
-def load_claims() -> pd.DataFrame:
-    with resources.files("bninit.report").joinpath("claims.csv").open() as handle:
-        return pd.read_csv(handle, keep_default_na=False)
 
 
 def _holds(cells: pd.DataFrame, token: str) -> pd.Series:
@@ -81,38 +77,46 @@ def _pairs(cells: pd.DataFrame, claim) -> list[tuple]:
 
 def _paired(a: dict, b: dict, alternative: str) -> float:
     seeds = [s for s in a if s in b]
-    return stats.paired_ttest([a[s] for s in seeds], [b[s] for s in seeds], alternative)[1]
+    return paired_ttest([a[s] for s in seeds], [b[s] for s in seeds], alternative)[1]
 
 
 def judge(claim, cells: pd.DataFrame, alpha: float, margin: float) -> dict:
     """One claim on a study's analysed cells: its p (Holm-adjusted where it covers several pairs),
-    verdict and a note."""
+    verdict, and what its note says: `gains` ((pair, mean difference) of a claim stated without a
+    test) and `equivalent_within` (the margin, where every pair of a "not different" claim is
+    equivalent by the TOST; else NaN)."""
     pairs = _pairs(cells, claim)
     row = {k: claim[k] for k in ("claim", "section", "statement", "test")}
     names = [f"{cells.loc[i, 'cell']} vs {cells.loc[j, 'label']}" for i, j in pairs]
     row["cells"] = "; ".join(names)
     if not pairs:
-        return {**row, "p": math.nan, "verdict": "not in this study", "note": ""}
+        return {
+            **row,
+            "p": math.nan,
+            "verdict": "not in this study",
+            "gains": (),
+            "equivalent_within": math.nan,
+        }
     acc = cells["seed_acc"]
     if claim["quantifier"] in ("gains", "listed"):
-        gains = [f"{cells.loc[i, 'mean'] - cells.loc[j, 'mean']:+.2f}" for i, j in pairs]
-        note = "; ".join(f"{n}: {g}" for n, g in zip(names, gains, strict=True))
-        return {**row, "p": math.nan, "verdict": "no test", "note": note}
+        gains = [cells.loc[i, "mean"] - cells.loc[j, "mean"] for i, j in pairs]
+        listed = tuple(zip(names, gains, strict=True))
+        return {**row, "p": math.nan, "verdict": "no test", "gains": listed, "equivalent_within": math.nan}
     sided = "greater" if claim["test"] == "one-sided" else "two-sided"
-    p = stats.holm([_paired(acc[i], acc[j], sided) for i, j in pairs])
+    p = holm([_paired(acc[i], acc[j], sided) for i, j in pairs])
     p = np.nan_to_num(np.asarray(p, dtype=float), nan=1.0)
     against = np.nan_to_num(
-        np.asarray(stats.holm([_paired(acc[j], acc[i], "greater") for i, j in pairs]), dtype=float), nan=1.0
+        np.asarray(holm([_paired(acc[j], acc[i], "greater") for i, j in pairs]), dtype=float), nan=1.0
     )
     significant, backwards = p <= alpha, (against <= alpha) & (sided == "greater")
-    quantifier, note = claim["quantifier"], ""
+    quantifier, equivalent = claim["quantifier"], math.nan
     if quantifier == "none":
         verdict = "reproduced" if not significant.any() else "not reproduced"
         shown = float(p.min())
         if claim["test"] in ("two-sided", "pairwise", "equivalence"):
             tost = [_tost(acc[i], acc[j], margin, alpha) for i, j in pairs]
             if all(t <= alpha for t in tost):
-                note = f"equivalent within ±{margin:g} points (TOST)"
+                equivalent = margin
     elif quantifier == "all":
         verdict = "reproduced" if significant.all() else "not reproduced"
         verdict = "contradicted" if backwards.any() else verdict
@@ -124,7 +128,7 @@ def judge(claim, cells: pd.DataFrame, alpha: float, margin: float) -> dict:
         verdict = "reproduced" if groups.all() else "not reproduced"
         verdict = "contradicted" if verdict != "reproduced" and backwards.any() else verdict
         shown = float(best.max())
-    return {**row, "p": shown, "verdict": verdict, "note": note}
+    return {**row, "p": shown, "verdict": verdict, "gains": (), "equivalent_within": equivalent}
 
 
 def _tost(a: dict, b: dict, margin: float, alpha: float) -> float:
@@ -133,9 +137,9 @@ def _tost(a: dict, b: dict, margin: float, alpha: float) -> float:
     if len(d) < 2 or not d.std(ddof=1) > 0:
         return math.nan
     se = d.std(ddof=1) / math.sqrt(len(d))
-    return sameness.judged(float(d.mean()), se, len(d) - 1, 1.0, margin, alpha)["tost_p"]
+    return welch.judged(float(d.mean()), se, len(d) - 1, 1.0, margin, alpha)["tost_p"]
 
 
 def judge_claims(cells: pd.DataFrame, alpha: float, margin: float) -> pd.DataFrame:
-    """claims.csv: every packaged claim judged on the study's cells."""
+    """Every packaged claim judged on the study's cells (`claims_csv` words them for claims.csv)."""
     return pd.DataFrame([judge(claim, cells, alpha, margin) for _, claim in load_claims().iterrows()])

@@ -1,16 +1,17 @@
-"""The report's tables as data (`bninit.report.table`): a block's paper-style table (rows: method
-and gamma, BASE first; columns: learning rate), a table per comparison with a reference cell, and a
-matrix per learning rate for a pairwise comparison. Bold: better than the reference (BASE by
-default); underlined: the highest mean of the column; dagger: no test."""
+"""The tables of a study's cells and pairs, as neutral tables (`neutral_table`): a block's
+paper-style table (rows: method and gamma, BASE first; columns: learning rate), a table per
+comparison with a reference cell, and a matrix per learning rate for a pairwise comparison. Bold:
+better than the reference (BASE by default); underlined: the highest mean of the column; dagger:
+no test."""
 
 import math
 
 import pandas as pd
 
-from bninit.report import text as words
-from bninit.report.analysis import Compared, Report
-from bninit.report.table import DIAGONAL, MISSING, Cell, Table, cells
-from bninit.report.text import (
+from bninit.report.judge.analysis import Compared, Report
+from bninit.report.write import words
+from bninit.report.write.neutral_table import DIAGONAL, MISSING, Cell, Table, cells
+from bninit.report.write.words import (
     equivalence_verdict,
     fmt_num,
     fmt_p,

@@ -1,0 +1,2 @@
+"""What a report writes: the neutral tables, their words, the Markdown and LaTeX of report.md and
+report.tex, and stats.csv."""
