@@ -5,7 +5,6 @@ and a check of the GPU slot claiming a sweep worker does (bninit.sweep.placement
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,10 +25,10 @@ def hold_claim(spec: dict) -> None:
         time.sleep(0.02)
 
 
-def bninit_command() -> str:
-    """The installed `bninit` beside this Python (the venv's), else the one on PATH."""
-    beside = Path(sys.executable).parent / "bninit"
-    return str(beside) if beside.exists() else shutil.which("bninit") or "bninit"
+def bninit_command() -> list[str]:
+    """`bninit` as this Python runs it (the module, so that an install with no `bninit` script on
+    PATH, such as the offline bundle's, works the same)."""
+    return [sys.executable, "-m", "bninit.cli.main"]
 
 
 def call(args: list[str], cwd: Path, deadline: float) -> dict:
@@ -37,7 +36,7 @@ def call(args: list[str], cwd: Path, deadline: float) -> dict:
     start = time.monotonic()
     try:
         proc = subprocess.run(
-            [bninit_command(), *args],
+            [*bninit_command(), *args],
             cwd=cwd,
             capture_output=True,
             text=True,
