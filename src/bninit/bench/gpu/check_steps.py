@@ -9,6 +9,7 @@ own: bninit.bench.worker (a loop, an epoch, determinism) and bninit.bench.gpu.pa
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -160,48 +161,46 @@ def step_precision(ctx: Context, record) -> dict:
         "arithmetic": peak.run_arithmetic(peak.NOMINAL_GFLOP_PER_IMAGE),
         "rows": [],
     }
+    spec = {
+        "device": ctx.device,
+        "arch": ctx.profile["arch"],
+        "batch_size": ctx.profile["batch_size"],
+        "threads": ctx.threads,
+        "precisions": [],
+        **sizes,
+    }
     for precision in PRECISION_ROWS:
         reason = skip_reason(ctx, {"precision": precision})
         if reason:
             out["rows"].append({"precision": precision, "status": "skipped", "note": reason})
-            continue
-        spec = {
-            "device": ctx.device,
-            "arch": ctx.profile["arch"],
-            "batch_size": ctx.profile["batch_size"],
-            "threads": ctx.threads,
-            "precision": precision,
-            **sizes,
-        }
-        try:
-            row = measure("epoch", spec, ctx.left())
-        except StepFailed as err:
-            out["rows"].append({"precision": precision, "status": "failed", "error": str(err)})
-            progress(f"[precision] {precision}: FAILED: {err}")
-            record(out)
-            continue
-        row.update(
-            projection(
-                row["train_images"],
-                row["train_s"],
-                row["val_images"] + row["test_images"],
-                row["val_s"] + row["test_s"],
-                out["eval_test"],
+        else:
+            spec["precisions"].append(precision)
+    for row in measure_rows("epoch", spec):  # one process, each precision's figures as they come
+        if row["status"] == "ok":
+            row.update(precision_figures(row, out["eval_test"], (peaks or {}).get(row["precision"])))
+            progress(
+                f"[precision] {row['precision']}: {row['train_ips']:.0f} train img/s; 180-epoch run "
+                f"~{hms(row['run_180_epochs_s'])}, 15-seed cell ~{hms(row['cell_15_seeds_s'])}"
             )
-        )
-        row.update(
-            precision=precision,
-            status="ok",
-            measured_epoch_s=row["train_s"] + row["val_s"] + row["test_s"],
-            **peak.against_peak(row["train_ips"], peak.NOMINAL_GFLOP_PER_IMAGE, (peaks or {}).get(precision)),
-        )
+        else:
+            progress(f"[precision] {row['precision']}: FAILED: {row['error']}")
         out["rows"].append(row)
-        progress(
-            f"[precision] {precision}: {row['train_ips']:.0f} train img/s; 180-epoch run "
-            f"~{hms(row['run_180_epochs_s'])}, 15-seed cell ~{hms(row['cell_15_seeds_s'])}"
-        )
+        out["rows"].sort(key=lambda r: PRECISION_ROWS.index(r["precision"]))
         record(out)
     return out
+
+
+def precision_figures(row: dict, eval_test: str, peak_tflops: float | None) -> dict:
+    """One precision's measured epoch -> its projections and its speed against the peak."""
+    eval_images = row["val_images"] + row["test_images"]
+    figures = projection(
+        row["train_images"], row["train_s"], eval_images, row["val_s"] + row["test_s"], eval_test
+    )
+    return {
+        **figures,
+        "measured_epoch_s": row["train_s"] + row["val_s"] + row["test_s"],
+        **peak.against_peak(figures["train_ips"], peak.NOMINAL_GFLOP_PER_IMAGE, peak_tflops),
+    }
 
 
 def step_determinism(ctx: Context, record) -> dict:
@@ -266,6 +265,28 @@ STEP_FUNCTIONS = {
 
 class StepFailed(Exception):
     pass
+
+
+def measure_rows(step: str, spec: dict):
+    """bninit.bench.gpu.measure's `step` in a process of its own; each row it prints, as it comes
+    (not the last line, which holds them all). StepFailed if it fails. (Its time limit is the
+    step's budget: bninit.bench.gpu.budget ends the whole step.)"""
+    with tempfile.TemporaryFile("w+") as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bninit.bench.worker", step, json.dumps(spec)],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        for line in proc.stdout:
+            data = json.loads(line)
+            if "rows" not in data:  # the last line sums them all up
+                yield data
+        proc.wait()
+        if proc.returncode:
+            errors.seek(0)
+            last = [line for line in errors.read().splitlines() if line.strip()]
+            raise StepFailed(f"exit {proc.returncode}: {last[-1] if last else 'no message'}")
 
 
 def measure(step: str, spec: dict, timeout: float) -> dict:

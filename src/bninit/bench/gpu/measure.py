@@ -1,7 +1,7 @@
 """The in-process measurements of `bninit gpu-check`, each run in a process of its own:
 
-    python -m bninit.bench.worker epoch SPEC_JSON         # one full synthetic epoch + evaluation,
-                                                          # at spec["precision"] (default: fp32)
+    python -m bninit.bench.worker epoch SPEC_JSON         # one full synthetic epoch + evaluation
+                                                          # at each of spec["precisions"]
     python -m bninit.bench.worker determinism SPEC_JSON   # the same seed twice, deterministic on/off
 
 Each prints one JSON line last on stdout. The device is spec["device"] ("cpu" or "cuda": the
@@ -13,6 +13,7 @@ the benchmark builds (bninit.bench.loops: bninit's input BN + the architecture, 
 import copy
 import functools
 import hashlib
+import json
 import time
 
 import torch
@@ -24,6 +25,7 @@ from bninit.bench.rows import default_settings
 from bninit.data.batches import train_batches
 from bninit.data.image_data import ImageData
 from bninit.data.split import stratified_split
+from bninit.errors import UserError
 from bninit.run.host_memory import keep_freed_memory
 from bninit.run.steps import accuracy, train_epoch
 from bninit.seeds import md5_seed, seed_everything
@@ -211,7 +213,23 @@ def measure_determinism(spec: dict) -> dict:
     return out
 
 
-STEPS = {"epoch": measure_epoch, "determinism": measure_determinism}
+def measure_precisions(spec: dict) -> dict:
+    """measure_epoch at each of spec["precisions"] in turn, one after the other in this process;
+    each one's figures are printed as a JSON line as soon as it ends (a caller cut short keeps
+    them), or its error (e.g. out of memory), and the next one runs. All of them: {"rows": [...]}."""
+    rows = []
+    for precision in spec["precisions"]:
+        try:
+            row = {"precision": precision, "status": "ok", **measure_epoch({**spec, "precision": precision})}
+        except (RuntimeError, ValueError, UserError) as err:  # torch.OutOfMemoryError: a RuntimeError
+            row = {"precision": precision, "status": "failed", "error": f"{type(err).__name__}: {err}"}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        free(torch.device(spec["device"]))
+    return {"rows": rows}
+
+
+STEPS = {"epoch": measure_precisions, "determinism": measure_determinism}
 
 
 def measure(step: str, spec: dict) -> dict:

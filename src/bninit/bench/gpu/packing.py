@@ -8,88 +8,17 @@ K = 1, 4, 15 (the cuda profile; ResNet-18 with the CIFAR stem, batch 128 per see
 For each: the training images per second of all K seeds together (after warm-up steps), the peak
 GPU memory (all K processes together for `processes`), and for K = 4 the largest difference of
 each seed's first losses from the same seed trained alone, one after the other, in a process of
-its own. It measures; nothing in a run's training changes with it. Each measurement runs in a
-process of its own:
-
-    python -m bninit.bench.gpu.packing SPEC_JSON     # prints one JSON line last
+its own. It measures; nothing in a run's training changes with it. The measurements run in
+processes of their own (bninit.bench.gpu.packing_worker): the seeds alone, the fused network, the
+vmapped one, and the K processes (forked from one, which never touches the GPU itself).
 """
 
 import json
 import subprocess
 import sys
-import tempfile
 import time
 
-import torch
-
-from bninit.bench.gpu.packed_training import TRAINERS, SeedData, seed_network, train_steps
-from bninit.bench.loops import barrier, synthetic_data
-from bninit.bench.rows import default_settings
-from bninit.config import RunConfig
-from bninit.run.fastpath import FastPath
-
 METHODS = ("processes", "vmap", "fused")
-
-
-# ---------------------------------------------------------------- in the measuring process
-
-
-def peak_mib(device: torch.device) -> float | None:
-    return torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
-
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def train_packed(spec: dict, method: str, seeds: list[int], fast: FastPath, device) -> dict:
-    """Seeds `seeds` trained together by `method` (alone: one seed) for spec["steps"] steps;
-    images/s over the steps after the warm-up, peak memory, the first losses of each seed."""
-    images, labels = synthetic_data(spec["pool"], seed=1)
-    models = [seed_network(spec["arch"], s, images) for s in seeds]
-    data = SeedData(images, labels, seeds, spec["batch_size"], spec["steps"], device)
-    trainer = TRAINERS[method](models, fast, device)
-    clock = {}
-
-    def on_step(t: int) -> None:
-        if t == spec["warmup"]:
-            sync(device)
-            barrier(spec)  # K processes start their timed steps together
-            clock["start"] = time.perf_counter()
-
-    losses = train_steps(trainer, data, spec["steps"], on_step)
-    seconds = time.perf_counter() - clock["start"]
-    timed = (spec["steps"] - spec["warmup"]) * spec["batch_size"] * len(seeds)
-    return {
-        "train_ips": timed / seconds,
-        "peak_mem_mib": peak_mib(device),
-        "losses": losses[: spec["loss_steps"]].T.tolist(),  # per seed
-    }
-
-
-def free(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.empty_cache()
-        torch.cuda.reset_peak_memory_stats(device)
-
-
-def measure(spec: dict) -> dict:
-    """spec["runs"]: a list of (method, seeds); each one's figures or its error (one that fails,
-    e.g. out of GPU memory, is recorded and the next one runs)."""
-    torch.set_num_threads(spec["threads"])
-    device = torch.device(spec["device"])
-    fast = FastPath.for_run(RunConfig(**{**default_settings(), "precision": spec["precision"]}), device)
-    fast.set_backend_flags()
-    out = []
-    for method, seeds in spec["runs"]:
-        free(device)
-        try:
-            out.append({"status": "ok", **train_packed(spec, method, seeds, fast, device)})
-        except (RuntimeError, ValueError) as err:  # torch.OutOfMemoryError is a RuntimeError
-            out.append({"status": "failed", "error": f"{type(err).__name__}: {str(err).splitlines()[0]}"})
-    return {"runs": out}
 
 
 # ---------------------------------------------------------------- the step (gpu-check's process)
@@ -97,7 +26,7 @@ def measure(spec: dict) -> dict:
 
 def start(spec: dict) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "bninit.bench.gpu.packing", json.dumps(spec)],
+        [sys.executable, "-m", "bninit.bench.gpu.packing_worker", json.dumps(spec)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -140,6 +69,12 @@ def rows_of(method: str, ks: list[int], results: list[dict], alone: list[list[fl
     return rows
 
 
+def speeds(rows: list[dict]) -> str:
+    return ", ".join(
+        f"K={r['k']} " + (f"{r['train_ips']:.0f} img/s" if r["status"] == "ok" else "FAILED") for r in rows
+    )
+
+
 def probe(base: dict, sizes: dict, deadline: float, record, progress) -> dict:
     """The probe: seeds 1..compare_k alone (the losses to compare with), then each method for
     each K; `record(partial)` after each method, so a cut step keeps what it measured."""
@@ -154,35 +89,11 @@ def probe(base: dict, sizes: dict, deadline: float, record, progress) -> dict:
     for method in ("fused", "vmap"):
         [result] = finish([start({**base, "runs": [[method, seeds(k)] for k in ks]})], deadline)
         out["rows"] += rows_of(method, ks, result["runs"], alone_losses, sizes)
-        progress(
-            f"[packing] {method}: "
-            + ", ".join(f"K={r['k']} {r.get('train_ips', 0):.0f} img/s" for r in out["rows"][-len(ks) :])
-        )
+        progress(f"[packing] {method}: {speeds(out['rows'][-len(ks) :])}")
         record(out)
-    for k in ks:
-        with tempfile.TemporaryDirectory(prefix="gpu-check-packing-") as folder:
-            specs = [
-                {**base, "runs": [["alone", [rank + 1]]], "barrier": folder, "rank": rank, "concurrent": k}
-                for rank in range(k)
-            ]
-            results = [r["runs"][0] for r in finish([start(s) for s in specs], deadline)]
-        ok = all(r["status"] == "ok" for r in results)
-        row = {"method": "processes", "k": k, "status": "ok" if ok else "failed"}
-        if ok:
-            mem = [r["peak_mem_mib"] for r in results]
-            row.update(
-                train_ips=sum(r["train_ips"] for r in results),
-                peak_mem_mib=None if None in mem else sum(mem),
-                peak_mem_mib_per_process=mem,
-                losses=[r["losses"][0] for r in results],
-            )
-            if k == sizes["compare_k"] and alone_losses is not None:
-                row["max_loss_diff_vs_alone"] = max_diff(row["losses"], alone_losses)
-        else:
-            row["error"] = next(r["error"] for r in results if r["status"] != "ok")
-        out["rows"].append(row)
-        progress(f"[packing] processes K={k}: {row.get('train_ips', 0):.0f} img/s")
-        record(out)
+    [result] = finish([start({**base, "runs": [["processes", seeds(k)] for k in ks]})], deadline)
+    out["rows"] += rows_of("processes", ks, result["runs"], alone_losses, sizes)
+    progress(f"[packing] processes: {speeds(out['rows'][-len(ks) :])}")
     one = next(
         (r for r in out["rows"] if r["method"] == "processes" and r["k"] == 1 and r["status"] == "ok"), None
     )
@@ -190,7 +101,3 @@ def probe(base: dict, sizes: dict, deadline: float, record, progress) -> dict:
         if r["status"] == "ok" and one:
             r["x_one_seed"] = r["train_ips"] / one["train_ips"]
     return out
-
-
-if __name__ == "__main__":
-    print(json.dumps(measure(json.loads(sys.argv[1]))), flush=True)

@@ -8,7 +8,7 @@ PROFILES = {
         "arch": "resnet18",
         "batch_size": 128,
         # seconds per step (450 in all: with the GPU query and CUDA's start, under 8 minutes)
-        "budget_s": {"precision": 140, "determinism": 50, "packing": 150, "sweep": 60, "loop": 50},
+        "budget_s": {"precision": 140, "determinism": 50, "packing": 150, "sweep": 70, "loop": 40},
         "epoch": {"train": 45_000, "val": 5_000, "test": 10_000, "warmup_batches": 5, "matmul_size": 8192},
         "determinism": {"train": 10240, "test": 2048, "epochs": 2},
         "packing": {
@@ -38,7 +38,7 @@ PROFILES = {
         "arch": "resnet18-w8",
         "batch_size": 64,
         "budget_s": {"precision": 120, "determinism": 60, "packing": 180, "sweep": 150, "loop": 120},
-        "epoch": {"train": 288, "val": 32, "test": 64, "warmup_batches": 1, "matmul_size": 256},
+        "epoch": {"train": 144, "val": 16, "test": 32, "warmup_batches": 1, "matmul_size": 256},
         "determinism": {"train": 256, "test": 128, "epochs": 2},
         "packing": {
             "arch": "resnet18-w4",
