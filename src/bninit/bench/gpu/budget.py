@@ -57,13 +57,17 @@ def run_budgeted(step: str, context: dict, budget_s: float) -> dict:
         last: deque = deque(maxlen=3)
         reader = threading.Thread(target=forward_stderr, args=(proc.stderr, last), daemon=True)
         reader.start()
+        cut = False
         try:
             proc.wait(timeout=budget_s)
-            cut = False
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
             cut = True
+        finally:  # ended, cut, or this process stopped (Ctrl-C): no process of the step stays
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
         reader.join(timeout=5)
         out = read_result(result) or {}
     out["seconds"] = time.monotonic() - start
@@ -76,6 +80,13 @@ def run_budgeted(step: str, context: dict, budget_s: float) -> dict:
             error=f"its process ended with exit {proc.returncode}: {last[-1] if last else 'no message'}",
         )
     return out
+
+
+def end_with_parent(parent: int) -> None:
+    """In the step's process group: end it all once `parent` (gpu-check) is gone, killed even."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 def step_process(spec_path: Path, result_path: Path) -> int:
@@ -106,4 +117,5 @@ def step_process(spec_path: Path, result_path: Path) -> int:
 
 
 if __name__ == "__main__":
+    threading.Thread(target=end_with_parent, args=(os.getppid(),), daemon=True).start()
     sys.exit(step_process(Path(sys.argv[1]), Path(sys.argv[2])))
