@@ -19,7 +19,7 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock
 
 from bninit.bench.gpu import budget, check, check_markdown, check_steps, measure, mini_sweep, peak
-from bninit.bench.gpu.fused import fuse
+from bninit.bench.gpu.fused import fuse, fused_input
 from bninit.bench.gpu.packed_training import (
     TRAINERS,
     SeedData,
@@ -325,6 +325,18 @@ def test_two_seeds_packed_have_the_losses_and_weights_of_each_seed_alone(method)
         assert torch.allclose(conv, model.state_dict()["1.weight"], atol=1e-6)
         assert torch.allclose(running, model.state_dict()["4.bn2.running_var"], atol=1e-6)
         assert torch.allclose(head, model.state_dict()["7.weight"], atol=1e-6)
+
+
+def test_fusing_trained_networks_keeps_each_ones_running_statistics():
+    models = [tiny_net(1), tiny_net(2)]
+    for k, model in enumerate(models):  # different batches: different running statistics
+        model.train()(torch.rand(5, 3, 6, 6) * 255 * (k + 1))
+    fused = fuse(models).eval()
+    x = torch.rand(2, 4, 3, 6, 6) * 255
+    with torch.no_grad():
+        together = fused(fused_input(x))  # K x B x classes
+        alone = torch.stack([m.eval()(x[k]) for k, m in enumerate(models)])
+    assert torch.allclose(together, alone, atol=1e-5) and not torch.allclose(together[0], together[1])
 
 
 def test_the_fused_networks_bn_scales_are_at_lr_over_c_and_its_biases_without_decay():
