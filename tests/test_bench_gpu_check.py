@@ -268,11 +268,19 @@ def test_a_late_step_is_skipped_and_a_failed_cut_or_skipped_one_says_so_in_the_m
                 "note": "cut at its budget of 9 s; what it finished is kept",
                 "seconds": 9,
             },
+            "sweep": {  # cut after its first command: what it recorded then
+                "runs": 4,
+                "train": {"command": "bninit train -m seed=1,2", "rc": 0, "seconds": 31.5},
+                "status": "cut",
+                "note": "cut at its budget of 40 s; what it finished is kept",
+                "seconds": 40,
+            },
         },
     }
     md = check_markdown.markdown(report)
     assert "**failed** after 3 s: `RuntimeError: CUDA error: out of memory`" in md and late["note"] in md
     assert "**cut** after 9 s: cut at its budget of 9 s" in md and "not GPU figures" in md
+    assert "* `bninit train`: exit 0, 31.5 s" in md and "**cut** after 40 s" in md
 
 
 # ---------------------------------------------------------------- the packing probe's pieces

@@ -223,5 +223,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def save(report: dict, paths: list[Path]) -> None:
+    """The JSON, then the Markdown made from it (atomically, each). A Markdown writer that trips
+    over an unforeseen shape of figures costs the Markdown alone, never the steps still to run."""
     write_text(paths[0], json.dumps(report, indent=2) + "\n")
-    write_text(paths[1], markdown(report))
+    try:
+        text = markdown(report)
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        text = f"# bninit GPU check\n\nno Markdown ({type(err).__name__}: {err}); see {paths[0].name}\n"
+    write_text(paths[1], text)

@@ -210,10 +210,14 @@ def sweep_section(step: dict) -> list[str]:
             f"* runs done: **{c.get('done', 0)} of {step['runs']}** "
             f"(statuses {', '.join(c.get('statuses', []))};"
             f" devices {', '.join(c.get('devices', []))}; at most {c.get('max_runs_at_once', '-')} at once)",
-            f"* GPU slots: {step['gpu_slots']}; claim check with {step['claims']['simulated_gpus']} "
-            f"simulated GPUs x {step['claims']['slots']} slots: claims {step['claims']['claims']} "
-            f"({'as expected' if step['claims']['ok'] else 'expected ' + str(step['claims']['expected'])})",
         ]
+        if "claims" in step:  # (a sweep cut at its budget has none)
+            claims = step["claims"]
+            lines.append(
+                f"* GPU slots: {step['gpu_slots']}; claim check with {claims['simulated_gpus']} "
+                f"simulated GPUs x {claims['slots']} slots: claims {claims['claims']} "
+                f"({'as expected' if claims['ok'] else 'expected ' + str(claims['expected'])})"
+            )
         for name in ("train", "collect", "report"):
             if name in step:
                 lines.append(f"* `bninit {name}`: exit {step[name]['rc']}, {step[name]['seconds']:.1f} s")

@@ -240,7 +240,7 @@ def step_packing(ctx: Context, record) -> dict:
 
 
 def step_sweep(ctx: Context, record) -> dict:
-    return mini_sweep.mini_sweep(ctx.profile["sweep"], ctx.deadline, progress, ctx.gpu)
+    return mini_sweep.mini_sweep(ctx.profile["sweep"], ctx.deadline, progress, ctx.gpu, record)
 
 
 def step_loop(ctx: Context, record) -> dict:

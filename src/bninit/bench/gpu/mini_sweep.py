@@ -135,7 +135,7 @@ def claim_check(n_devices: int = 2, slots: int = 2, timeout: float = 30.0) -> di
     }
 
 
-def mini_sweep(sizes: dict, deadline: float, progress, gpu: bool) -> dict:
+def mini_sweep(sizes: dict, deadline: float, progress, gpu: bool, record=lambda partial: None) -> dict:
     """2 cells (BASE, ours) x sizes["seeds"] seeds on digits, through `bninit train -m` with the
     joblib launcher, then collect and report; problems (a failed command, a run not done, a
     wrong claim) are listed under "problems"."""
@@ -172,6 +172,7 @@ def mini_sweep(sizes: dict, deadline: float, progress, gpu: bool) -> dict:
             if args[0] == "report":
                 out["report"]["markdown"] = result["stdout"][:4000]
                 out["report"]["files"] = sorted(p.name for p in (tmp / "report").glob("*"))
+            record(out)  # each command's outcome as it ends
         if csv_path.exists():
             out["collected"] = read_runs(csv_path, runs)
             if out["collected"]["done"] != n_runs:
