@@ -43,6 +43,7 @@ SKIPPED = {
         "scripts/test.sh -m not slow and not slurm",
         "scripts/bench.sh",
         "scripts/gpu_check.sh",
+        "scripts/gpu_bundle.sh gpu-bundle",
         "scripts/slurm_local.sh start",
         "scripts/slurm_local.sh stop",
         "scripts/chaos.sh --seeds 4 --epochs 10 --kills 4 gamma=0.5",

@@ -26,9 +26,13 @@ LAYERS = {
     "bninit.sweep": 5,
     "bninit.report": 5,
     "bninit.cli": 6,
-    "bninit.bench": 6,  # `bninit bench` / `bninit gpu-check`: beside the CLI, over run/ and sweep/
+    "bninit.bench": 6,  # `bninit bench`: beside the CLI, over run/ and sweep/
+    "bninit.bench.gpu": 6,  # `bninit gpu-check`: over bench's loops and rows (see below)
 }
-SAME_LAYER_OK = {frozenset({"bninit.method", "bninit.models"})}  # models take the method's norm layers
+SAME_LAYER_OK = {
+    frozenset({"bninit.method", "bninit.models"}),  # models take the method's norm layers
+    frozenset({"bninit.bench", "bninit.bench.gpu"}),  # gpu-check measures with bench's loops
+}
 
 
 def module_name(path: Path) -> str:
@@ -62,9 +66,10 @@ def packages_imported(path: Path) -> set[str]:
 
 
 def layer_of(name: str) -> str:
+    """The layer `name` is in: the longest one it is, or is inside of."""
     matches = [layer for layer in LAYERS if name == layer or name.startswith(layer + ".")]
     assert matches, f"{name} is in no layer: put it in one of {', '.join(LAYERS)}"
-    return matches[0]
+    return max(matches, key=len)
 
 
 def graph() -> dict[str, set[str]]:
@@ -132,6 +137,24 @@ def test_the_config_package_imports_no_hydra_until_its_composition_is_asked_for(
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# The one bench module that may start gpu-check's measurements: the worker process's entry point.
+BENCH_INTO_GPU = {"bninit.bench.worker"}
+
+
+def test_bench_is_a_thin_layer_that_gpu_check_builds_on_not_the_other_way():
+    """bench/ holds the benchmark's loops, rows and workers; bench/gpu/ (gpu-check's steps,
+    probes, budgets) is built over them. Nothing in bench/ but the worker's entry point imports
+    bench/gpu/, so `bninit bench` never loads gpu-check's code."""
+    found = [
+        f"{name} imports {other}"
+        for name, imported in graph().items()
+        if layer_of(name) == "bninit.bench" and name not in BENCH_INTO_GPU
+        for other in imported
+        if layer_of(other) == "bninit.bench.gpu"
+    ]
+    assert not found, "bench/ importing bench/gpu/:\n" + "\n".join(sorted(found))
 
 
 # Two modules of one name in different layers: known, each saying what it holds in its docstring.

@@ -4,7 +4,7 @@ CUDA context), started by `bninit bench` and `bninit gpu-check`:
     python -m bninit.bench.worker KIND SPEC_JSON
 
 KIND: speed (one loop configuration, bninit.bench.loops), epoch / determinism
-(bninit.bench.gpu_measure), claim (hold a GPU slot, bninit.bench.gpu_sweep) or gpu-info (what the
+(bninit.bench.gpu.measure), claim (hold a GPU slot, bninit.bench.gpu.mini_sweep) or gpu-info (what the
 one visible GPU is). The result is the last line on stdout, as JSON. Each kind imports only what
 it needs (a claim holder never imports torch).
 """
@@ -20,19 +20,19 @@ def speed(spec: dict) -> dict:
 
 
 def epoch(spec: dict) -> dict:
-    from bninit.bench.gpu_measure import measure
+    from bninit.bench.gpu.measure import measure
 
     return measure("epoch", spec)
 
 
 def determinism(spec: dict) -> dict:
-    from bninit.bench.gpu_measure import measure
+    from bninit.bench.gpu.measure import measure
 
     return measure("determinism", spec)
 
 
 def claim(spec: dict) -> None:
-    from bninit.bench.gpu_sweep import hold_claim
+    from bninit.bench.gpu.mini_sweep import hold_claim
 
     hold_claim(spec)  # prints its slot itself, then holds it until released
 

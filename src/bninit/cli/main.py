@@ -92,7 +92,7 @@ SUBCOMMANDS = {
     "data": "bninit.cli.data:data_main",
     "migrate": "bninit.cli.migrate:migrate_main",
     "bench": "bninit.bench.speed:main",
-    "gpu-check": "bninit.bench.gpu_check:main",
+    "gpu-check": "bninit.bench.gpu.check:main",
 }
 
 

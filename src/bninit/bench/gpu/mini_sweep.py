@@ -5,7 +5,6 @@ and a check of the GPU slot claiming a sweep worker does (bninit.sweep.placement
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,10 +25,10 @@ def hold_claim(spec: dict) -> None:
         time.sleep(0.02)
 
 
-def bninit_command() -> str:
-    """The installed `bninit` beside this Python (the venv's), else the one on PATH."""
-    beside = Path(sys.executable).parent / "bninit"
-    return str(beside) if beside.exists() else shutil.which("bninit") or "bninit"
+def bninit_command() -> list[str]:
+    """`bninit` as this Python runs it (the module, so that an install with no `bninit` script on
+    PATH, such as the offline bundle's, works the same)."""
+    return [sys.executable, "-m", "bninit.cli.main"]
 
 
 def call(args: list[str], cwd: Path, deadline: float) -> dict:
@@ -37,7 +36,7 @@ def call(args: list[str], cwd: Path, deadline: float) -> dict:
     start = time.monotonic()
     try:
         proc = subprocess.run(
-            [bninit_command(), *args],
+            [*bninit_command(), *args],
             cwd=cwd,
             capture_output=True,
             text=True,
@@ -136,7 +135,7 @@ def claim_check(n_devices: int = 2, slots: int = 2, timeout: float = 30.0) -> di
     }
 
 
-def mini_sweep(sizes: dict, deadline: float, progress, gpu: bool) -> dict:
+def mini_sweep(sizes: dict, deadline: float, progress, gpu: bool, record=lambda partial: None) -> dict:
     """2 cells (BASE, ours) x sizes["seeds"] seeds on digits, through `bninit train -m` with the
     joblib launcher, then collect and report; problems (a failed command, a run not done, a
     wrong claim) are listed under "problems"."""
@@ -173,6 +172,7 @@ def mini_sweep(sizes: dict, deadline: float, progress, gpu: bool) -> dict:
             if args[0] == "report":
                 out["report"]["markdown"] = result["stdout"][:4000]
                 out["report"]["files"] = sorted(p.name for p in (tmp / "report").glob("*"))
+            record(out)  # each command's outcome as it ends
         if csv_path.exists():
             out["collected"] = read_runs(csv_path, runs)
             if out["collected"]["done"] != n_runs:

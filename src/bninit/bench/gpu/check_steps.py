@@ -1,15 +1,17 @@
-"""`bninit gpu-check`'s five steps. Each takes the run's Context and a deadline and returns
-what it measured (a dict for the JSON); its measurements run in processes of their own
-(bninit.bench.worker): the benchmark's loops (bninit.bench.loops), an epoch and determinism
-(bninit.bench.gpu_measure), and the `bninit` command (the mini sweep, bninit.bench.gpu_sweep)."""
+"""`bninit gpu-check`'s steps, in the order they run: the default run's speed at fp32, tf32 and
+bf16 against the GPU's peak (precision), determinism, the packing probe (bninit.bench.gpu.packing),
+the mini sweep through the `bninit` command (bninit.bench.gpu.mini_sweep) and the side-by-side
+loop against the reference (bninit.bench.loops). Each takes the step's Context (its own deadline)
+and `record`, which it may call with what it has so far (a step cut at its budget keeps that),
+and returns what it measured (a dict for the JSON). Its measurements run in processes of their
+own: bninit.bench.worker (a loop, an epoch, determinism) and bninit.bench.gpu.packing."""
 
-import json
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 
-from bninit.bench import gpu_sweep
+from bninit.bench.gpu import mini_sweep, packing, peak
+from bninit.bench.gpu.worker_calls import measure, measure_rows
 from bninit.bench.rows import (
     CIFAR10,
     best_round,
@@ -29,14 +31,22 @@ LOOP_ROWS = [
 ]
 
 
+PRECISION_ROWS = ("fp32", "tf32", "bf16")
+
+
 @dataclass
 class Context:
+    """What a step knows: the device, the profile's sizes, its torch threads, its deadline."""
+
     device: str  # "cuda" (the one visible GPU) or "cpu"
     profile: dict
     threads: int
-    deadline: float  # time.monotonic() by which everything has to be done
-    bf16: bool = True
-    report: dict = field(default_factory=dict)
+    deadline: float  # time.monotonic() by which the step has to be done
+    gpu_info: dict = field(default_factory=dict)
+
+    @property
+    def bf16(self) -> bool:
+        return self.gpu_info.get("bf16", True)
 
     @property
     def gpu(self) -> bool:
@@ -91,10 +101,11 @@ def skip_reason(ctx: Context, settings: dict) -> str | None:
     return None
 
 
-def bench_rows(ctx: Context, jobs: list[tuple], sizes: dict, deadline: float, tag: str) -> list[dict]:
-    """Each job through run_workers, within the deadline; a row that fails or has no time
-    left says so and the next one runs."""
-    rows = []
+def bench_rows(ctx: Context, jobs: list[tuple], sizes: dict, tag: str, out: dict, record) -> list[dict]:
+    """Each job through run_workers, within the step's deadline; a row that fails or has no time
+    left says so and the next one runs; out["rows"] is recorded after each."""
+    deadline = ctx.deadline
+    rows = out["rows"] = []
     for job in jobs:
         loop, label, settings, _, overrides, k = job
         heavy = "compile" if settings.get("compile") else "row"
@@ -129,79 +140,68 @@ def bench_rows(ctx: Context, jobs: list[tuple], sizes: dict, deadline: float, ta
         )
         rows.append(row)
         progress(f"[{tag}] {loop} {label} k={k}: {row['train_ips']:.0f} train img/s")
+        record(out)
     return rows
 
 
-def step_loop(ctx: Context, deadline: float) -> dict:
-    sizes = ctx.profile["loop"]
-    rows = bench_rows(ctx, loop_jobs(LOOP_ROWS, default_settings()), sizes, deadline, "loop")
-    ref = rows[0] if rows[0]["status"] == "ok" else None
-    for r in rows:
-        if r["status"] == "ok":
-            r["train_x_ref"] = r["train_ips"] / ref["train_ips"] if ref else None
-    return {
+def step_precision(ctx: Context, record) -> dict:
+    """The default run at fp32 (IEEE), tf32 and bf16: one full synthetic CIFAR-10 epoch each,
+    projected to a 180-epoch run and a 15-seed cell, and set against the GPU's peak."""
+    sizes = ctx.profile["epoch"]
+    name = ctx.gpu_info.get("name") if ctx.gpu else None
+    peaks = peak.peak_tflops(name)
+    out = {
         "arch": ctx.profile["arch"],
         "batch_size": ctx.profile["batch_size"],
         "sizes": sizes,
-        "rows": rows,
+        "eval_test": default_settings()["eval_test"],
+        "peak_source": peak.PEAK_SOURCE if peaks else f"no datasheet peak listed for {name or 'a CPU'}",
+        "arithmetic": peak.run_arithmetic(peak.NOMINAL_GFLOP_PER_IMAGE),
+        "rows": [],
     }
-
-
-def step_projection(ctx: Context, deadline: float) -> dict:
-    sizes = ctx.profile["epoch"]
     spec = {
         "device": ctx.device,
         "arch": ctx.profile["arch"],
         "batch_size": ctx.profile["batch_size"],
         "threads": ctx.threads,
+        "precisions": [],
         **sizes,
     }
-    out = measure("epoch", spec, deadline - time.monotonic())
-    eval_test = default_settings()["eval_test"]
-    out["measured_epoch_s"] = out["train_s"] + out["val_s"] + out["test_s"]
-    out.update(
-        projection(
-            out["train_images"],
-            out["train_s"],
-            out["val_images"] + out["test_images"],
-            out["val_s"] + out["test_s"],
-            eval_test,
-        )
-    )
-    progress(
-        f"[projection] epoch of {out['train_images']} images: {out['train_s']:.1f} s; "
-        f"180-epoch run ~{hms(out['run_180_epochs_s'])}"
+    for precision in PRECISION_ROWS:
+        reason = skip_reason(ctx, {"precision": precision})
+        if reason:
+            out["rows"].append({"precision": precision, "status": "skipped", "note": reason})
+        else:
+            spec["precisions"].append(precision)
+    for row in measure_rows("epoch", spec):  # one process, each precision's figures as they come
+        if row["status"] == "ok":
+            row.update(precision_figures(row, out["eval_test"], (peaks or {}).get(row["precision"])))
+            progress(
+                f"[precision] {row['precision']}: {row['train_ips']:.0f} train img/s; 180-epoch run "
+                f"~{hms(row['run_180_epochs_s'])}, 15-seed cell ~{hms(row['cell_15_seeds_s'])}"
+            )
+        else:
+            progress(f"[precision] {row['precision']}: FAILED: {row['error']}")
+        out["rows"].append(row)
+        out["rows"].sort(key=lambda r: PRECISION_ROWS.index(r["precision"]))
+        record(out)
+    return out
+
+
+def precision_figures(row: dict, eval_test: str, peak_tflops: float | None) -> dict:
+    """One precision's measured epoch -> its projections and its speed against the peak."""
+    eval_images = row["val_images"] + row["test_images"]
+    figures = projection(
+        row["train_images"], row["train_s"], eval_images, row["val_s"] + row["test_s"], eval_test
     )
     return {
-        "arch": ctx.profile["arch"],
-        "batch_size": ctx.profile["batch_size"],
-        "eval_test": eval_test,
-        **out,
+        **figures,
+        "measured_epoch_s": row["train_s"] + row["val_s"] + row["test_s"],
+        **peak.against_peak(figures["train_ips"], peak.NOMINAL_GFLOP_PER_IMAGE, peak_tflops),
     }
 
 
-def step_concurrent(ctx: Context, deadline: float) -> dict:
-    sizes = ctx.profile["concurrent"]
-    default = default_settings()
-    jobs = [
-        (
-            "bninit",
-            f"default, {k} at once",
-            default,
-            default["eval_test"],
-            {"loop": "bninit", "options": default},
-            k,
-        )
-        for k in sizes["ks"]
-    ]
-    rows = bench_rows(ctx, jobs, sizes, deadline, "concurrent")
-    done = [r for r in rows if r["status"] == "ok"]
-    best = max(done, key=lambda r: r["train_ips"])["concurrent"] if done else None
-    memory = "cuda max_memory_allocated" if ctx.gpu else "cpu peak resident set (ru_maxrss)"
-    return {"arch": ctx.profile["arch"], "sizes": sizes, "rows": rows, "best_k": best, "memory": memory}
-
-
-def step_determinism(ctx: Context, deadline: float) -> dict:
+def step_determinism(ctx: Context, record) -> dict:
     spec = {
         "device": ctx.device,
         "arch": ctx.profile["arch"],
@@ -209,7 +209,7 @@ def step_determinism(ctx: Context, deadline: float) -> dict:
         "threads": ctx.threads,
         **ctx.profile["determinism"],
     }
-    out = measure("determinism", spec, deadline - time.monotonic())
+    out = measure("determinism", spec, ctx.left())
     det, nondet = out["deterministic"], out["nondeterministic"]
     progress(
         f"[determinism] deterministic=true: {'identical' if det['identical'] else 'DIFFERENT'}; "
@@ -226,35 +226,36 @@ def step_determinism(ctx: Context, deadline: float) -> dict:
     return {"arch": ctx.profile["arch"], "seed": 1, **ctx.profile["determinism"], **out}
 
 
-def step_sweep(ctx: Context, deadline: float) -> dict:
-    return gpu_sweep.mini_sweep(ctx.profile["sweep"], deadline, progress, ctx.gpu)
+def step_packing(ctx: Context, record) -> dict:
+    sizes = ctx.profile["packing"]
+    keys = ("arch", "batch_size", "pool", "steps", "warmup", "loss_steps", "precision")
+    base = {"device": ctx.device, "threads": ctx.threads, **{k: sizes[k] for k in keys}}
+    out = packing.probe(base, sizes, ctx.deadline, record, progress)
+    out["memory"] = "cuda max_memory_allocated" if ctx.gpu else "not measured on the CPU"
+    if not ctx.gpu:
+        out["note"] = "CPU at tiny sizes (a narrow ResNet-18, a few images per seed): not GPU figures"
+    return out
+
+
+def step_sweep(ctx: Context, record) -> dict:
+    return mini_sweep.mini_sweep(ctx.profile["sweep"], ctx.deadline, progress, ctx.gpu, record)
+
+
+def step_loop(ctx: Context, record) -> dict:
+    sizes = ctx.profile["loop"]
+    out = {"arch": ctx.profile["arch"], "batch_size": ctx.profile["batch_size"], "sizes": sizes}
+    rows = bench_rows(ctx, loop_jobs(LOOP_ROWS, default_settings()), sizes, "loop", out, record)
+    ref = rows[0] if rows[0]["status"] == "ok" else None
+    for r in rows:
+        if r["status"] == "ok":
+            r["train_x_ref"] = r["train_ips"] / ref["train_ips"] if ref else None
+    return out
 
 
 STEP_FUNCTIONS = {
-    "loop": step_loop,
-    "projection": step_projection,
-    "concurrent": step_concurrent,
+    "precision": step_precision,
     "determinism": step_determinism,
+    "packing": step_packing,
     "sweep": step_sweep,
+    "loop": step_loop,
 }
-
-
-class StepFailed(Exception):
-    pass
-
-
-def measure(step: str, spec: dict, timeout: float) -> dict:
-    """bninit.bench.gpu_measure's `step` in a process of its own; its JSON line."""
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "bninit.bench.worker", step, json.dumps(spec)],
-            capture_output=True,
-            text=True,
-            timeout=max(1.0, timeout),
-        )
-    except subprocess.TimeoutExpired:
-        raise StepFailed(f"timed out after {timeout:.0f} s (the budget)") from None
-    if proc.returncode:
-        lines = [line for line in proc.stderr.splitlines() if line.strip()]
-        raise StepFailed(f"exit {proc.returncode}: {lines[-1] if lines else 'no message'}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])

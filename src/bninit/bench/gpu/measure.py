@@ -1,6 +1,7 @@
 """The in-process measurements of `bninit gpu-check`, each run in a process of its own:
 
     python -m bninit.bench.worker epoch SPEC_JSON         # one full synthetic epoch + evaluation
+                                                          # at each of spec["precisions"]
     python -m bninit.bench.worker determinism SPEC_JSON   # the same seed twice, deterministic on/off
 
 Each prints one JSON line last on stdout. The device is spec["device"] ("cpu" or "cuda": the
@@ -9,17 +10,22 @@ loop (bninit.run.steps.train_epoch / accuracy) on data in a bninit.data.ImageDat
 the benchmark builds (bninit.bench.loops: bninit's input BN + the architecture, bninit's init).
 """
 
+import copy
 import functools
 import hashlib
+import json
 import time
 
 import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
 
 from bninit.bench.loops import BninitLoop, bninit_loop, make_network, synthetic_data
 from bninit.bench.rows import default_settings
 from bninit.data.batches import train_batches
 from bninit.data.image_data import ImageData
 from bninit.data.split import stratified_split
+from bninit.errors import UserError
 from bninit.run.host_memory import keep_freed_memory
 from bninit.run.steps import accuracy, train_epoch
 from bninit.seeds import md5_seed, seed_everything
@@ -76,17 +82,43 @@ def build(spec: dict, train_x: torch.Tensor, options: dict) -> tuple[torch.nn.Mo
     return model, bninit_loop(model, options, device)
 
 
+def train_gflop_per_image(model: torch.nn.Module, images: torch.Tensor) -> float:
+    """GFLOP of one training step per image (forward + backward), counted by torch's
+    FlopCounterMode on a copy of `model` on the CPU, in fp32, over two of `images`."""
+    net = copy.deepcopy(model).cpu().train()
+    x = images[:2].float().cpu()
+    with FlopCounterMode(display=False) as counter:
+        F.cross_entropy(net(x), torch.zeros(len(x), dtype=torch.long)).backward()
+    return counter.get_total_flops() / len(x) / 1e9
+
+
+def matmul_tflops(device: torch.device, precision: str, size: int) -> float:
+    """TFLOP/s of size x size x size matrix products at `precision` under the run's backend flags
+    (fp32 / tf32: fp32 tensors; bf16: bf16 tensors), the best of five after a warm-up."""
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    a, b = (torch.randn(size, size, device=device, dtype=dtype) for _ in range(2))
+    torch.mm(a, b)
+    best = float("inf")
+    for _ in range(5):
+        _, seconds = clock(device, torch.mm, a, b)
+        best = min(best, seconds)
+    return 2 * size**3 / best / 1e12
+
+
 def measure_epoch(spec: dict) -> dict:
     """One full epoch on the training split (stratified 10% val held out, as a run does), then
-    evaluation of the val and test sets, with bninit's default options."""
+    evaluation of the val and test sets, with bninit's default options at spec["precision"]; the
+    counted work of a training step per image, and the matrix-product rate at that precision."""
     device = torch.device(spec["device"])
+    options = {**default_settings(), "precision": spec.get("precision", "fp32")}
     data = synthetic_cifar(spec["train"] + spec["val"], spec["test"])
     train_idx, val_idx = stratified_split(data.train_y.numpy())
     generator = seed_everything(md5_seed(1))
     x, y = data.train_x[train_idx].to(device), data.train_y[train_idx].to(device)
     xv, yv = data.train_x[val_idx].to(device), data.train_y[val_idx].to(device)
     xt, yt = data.test_x.to(device), data.test_y.to(device)
-    _, loop = build(spec, data.train_x[train_idx], default_settings())
+    model, loop = build(spec, data.train_x[train_idx], options)
+    gflop = train_gflop_per_image(model, data.train_x[:2])
     train = functools.partial(epoch, loop, batch_size=spec["batch_size"], generator=generator)
     warm = spec["warmup_batches"] * spec["batch_size"]  # first-use costs (cudnn, allocator) untimed
     train(x[:warm], y[:warm])
@@ -104,7 +136,10 @@ def measure_epoch(spec: dict) -> dict:
         "test_s": test_s,
         "train_loss": loss,
         "peak_mem_mib": peak_mib(device),
-        "options": default_settings(),
+        "options": options,
+        "counted_gflop_per_image": gflop,
+        "matmul_size": spec["matmul_size"],
+        "matmul_tflops": matmul_tflops(device, options["precision"], spec["matmul_size"]),
     }
 
 
@@ -178,7 +213,23 @@ def measure_determinism(spec: dict) -> dict:
     return out
 
 
-STEPS = {"epoch": measure_epoch, "determinism": measure_determinism}
+def measure_precisions(spec: dict) -> dict:
+    """measure_epoch at each of spec["precisions"] in turn, one after the other in this process;
+    each one's figures are printed as a JSON line as soon as it ends (a caller cut short keeps
+    them), or its error (e.g. out of memory), and the next one runs. All of them: {"rows": [...]}."""
+    rows = []
+    for precision in spec["precisions"]:
+        try:
+            row = {"precision": precision, "status": "ok", **measure_epoch({**spec, "precision": precision})}
+        except (RuntimeError, ValueError, UserError) as err:  # torch.OutOfMemoryError: a RuntimeError
+            row = {"precision": precision, "status": "failed", "error": f"{type(err).__name__}: {err}"}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+        free(torch.device(spec["device"]))
+    return {"rows": rows}
+
+
+STEPS = {"epoch": measure_precisions, "determinism": measure_determinism}
 
 
 def measure(step: str, spec: dict) -> dict:

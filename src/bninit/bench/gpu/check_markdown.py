@@ -1,6 +1,6 @@
 """`bninit gpu-check`'s Markdown: one section per step, from the report dict it writes as JSON."""
 
-from bninit.bench.rows import describe, hms
+from bninit.bench.rows import hms
 
 
 def num(value, digits: int = 0) -> str:
@@ -16,12 +16,104 @@ def table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def status_line(step: dict) -> list[str]:
-    """A failed or skipped step's one line (nothing for one that ran through)."""
+    """A failed, cut or skipped step's one line (nothing for one that ran through)."""
     if step["status"] == "failed":
         return [f"**failed** after {step.get('seconds', 0):.0f} s: `{step.get('error', '')}`", ""]
+    if step["status"] == "cut":
+        return [f"**cut** after {step.get('seconds', 0):.0f} s: {step.get('note', '')}", ""]
     if step["status"] == "skipped":
         return [f"*{step.get('note', 'skipped')}*", ""]
     return []
+
+
+def percent(value) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def precision_section(step: dict) -> list[str]:
+    lines = ["## 1. The default run at fp32, tf32 and bf16, projected", ""]
+    if "rows" in step:
+        s, a = step["sizes"], step["arithmetic"]
+        lines += [
+            f"{step['arch']}, batch {step['batch_size']}, bninit's default options at each precision "
+            f"(fp32 = IEEE fp32): one epoch of {s['train']} training images, then {s['val']} val and "
+            f"{s['test']} test images. Projections: a 180-epoch CIFAR-10 run ({step['eval_test']}), a "
+            f"15-seed cell one run at a time. Against the peak: {a['formula']} = "
+            f"{a['run_flop']:.3g} FLOP per run's training; peaks: {step['peak_source']}.",
+            "",
+        ]
+        head = [
+            "precision",
+            "status",
+            "train img/s",
+            "eval img/s",
+            "epoch s",
+            "180-epoch run",
+            "15-seed cell",
+            "TFLOP/s",
+            "of peak",
+            "run at peak",
+            "matmul TFLOP/s",
+            "counted GFLOP/img",
+        ]
+        rows = []
+        for r in step["rows"]:
+            if r["status"] != "ok":
+                rows.append([r["precision"], r["status"], r.get("note") or r.get("error", ""), *["-"] * 9])
+                continue
+            at_peak = r.get("run_train_s_at_peak")
+            rows.append(
+                [
+                    r["precision"],
+                    "ok",
+                    num(r["train_ips"]),
+                    num(r["eval_ips"]),
+                    f"{r['epoch_s']:.1f}",
+                    hms(r["run_180_epochs_s"]),
+                    hms(r["cell_15_seeds_s"]),
+                    num(r["achieved_tflops"], 1),
+                    percent(r.get("fraction_of_peak")),
+                    "-" if at_peak is None else hms(at_peak),
+                    num(r["matmul_tflops"], 1),
+                    num(r["counted_gflop_per_image"], 2),
+                ]
+            )
+        lines += table(head, rows) + [""]
+    return lines + status_line(step)
+
+
+def packing_section(step: dict) -> list[str]:
+    lines = ["## 3. Packing: K seeds on one device", ""]
+    if "rows" in step:
+        s = step["sizes"]
+        lines += [
+            f"{s['arch']}, batch {s['batch_size']} per seed, {s['precision']}, {s['steps']} steps "
+            f"(images/s over the last {s['steps'] - s['warmup']}); loss diff: the largest difference "
+            f"of each seed's first {s['loss_steps']} losses from the same seed trained alone "
+            f"(K = {s['compare_k']}); memory: {step.get('memory', '-')}."
+            + (f" **{step['note']}.**" if step.get("note") else ""),
+            "",
+        ]
+        head = ["method", "K", "status", "train img/s (all K)", "x one seed", "peak MiB", "loss diff"]
+        rows = []
+        for r in step["rows"]:
+            if r["status"] != "ok":
+                rows.append([r["method"], str(r["k"]), r["status"], r.get("error", ""), "-", "-", "-"])
+                continue
+            diff = r.get("max_loss_diff_vs_alone")
+            rows.append(
+                [
+                    r["method"],
+                    str(r["k"]),
+                    "ok",
+                    num(r["train_ips"]),
+                    num(r.get("x_one_seed"), 2),
+                    num(r.get("peak_mem_mib")),
+                    "-" if diff is None else f"{diff:.2g}",
+                ]
+            )
+        lines += table(head, rows) + [""]
+    return lines + status_line(step)
 
 
 def row_cells(r: dict, first: list[str]) -> list[str]:
@@ -41,7 +133,7 @@ def row_cells(r: dict, first: list[str]) -> list[str]:
 
 
 def loop_section(step: dict) -> list[str]:
-    lines = ["## 1. Loop benchmark: reference-style loop against bninit's", ""]
+    lines = ["## 5. Loop benchmark: reference-style loop against bninit's", ""]
     if "rows" in step:
         s = step["sizes"]
         lines += [
@@ -65,53 +157,8 @@ def loop_section(step: dict) -> list[str]:
     return lines + status_line(step)
 
 
-def projection_section(step: dict) -> list[str]:
-    lines = ["## 2. One full epoch with the defaults, projected", ""]
-    if "train_s" in step:
-        lines += [
-            f"{step['arch']}, batch {step['batch_size']}, options {describe(step['options'])}: "
-            f"{step['train_images']} training images in {step['train_s']:.2f} s "
-            f"({step['train_ips']:,.0f} img/s), {step['val_images']} val in {step['val_s']:.2f} s, "
-            f"{step['test_images']} test in {step['test_s']:.2f} s (measured epoch + evaluation: "
-            f"{step['measured_epoch_s']:.1f} s; peak {num(step['peak_mem_mib'])} MiB).",
-            "",
-            f"* CIFAR-10 epoch (45k train + 5k val): **{step['epoch_s']:.1f} s**",
-            f"* 180-epoch run ({step['eval_test']}): **{hms(step['run_180_epochs_s'])}**",
-            f"* 15-seed cell, one run at a time: **{hms(step['cell_15_seeds_s'])}** "
-            "(with k runs at once: see 3)",
-            "",
-        ]
-    return lines + status_line(step)
-
-
-def concurrent_section(step: dict) -> list[str]:
-    lines = ["## 3. Concurrent runs on one device (runs_per_gpu = k)", ""]
-    if "rows" in step:
-        lines += [
-            f"{step['arch']}, bninit's default options; train img/s summed over the k runs; peak "
-            f"memory of each run ({step['memory']}); projections with k runs at once.",
-            "",
-        ]
-        head = [
-            "k",
-            "status",
-            "train img/s (all k)",
-            "eval img/s",
-            "peak MiB per run",
-            "180-epoch run",
-            "15-seed cell",
-        ]
-        lines += table(
-            head,
-            [[c for i, c in enumerate(row_cells(r, [str(r["concurrent"])])) if i != 3] for r in step["rows"]],
-        ) + [""]
-        if step.get("best_k"):
-            lines += [f"Most images/s in all: **k = {step['best_k']}**.", ""]
-    return lines + status_line(step)
-
-
 def determinism_section(step: dict) -> list[str]:
-    lines = ["## 4. Determinism: the same seed twice", ""]
+    lines = ["## 2. Determinism: the same seed twice", ""]
     if "deterministic" in step:
         lines += [
             f"{step['arch']}, seed {step['seed']}, {step['epochs']} epochs of {step['train']} images; "
@@ -154,7 +201,7 @@ def determinism_section(step: dict) -> list[str]:
 
 
 def sweep_section(step: dict) -> list[str]:
-    lines = ["## 5. Mini sweep through the bninit command", ""]
+    lines = ["## 4. Mini sweep through the bninit command", ""]
     if "runs" in step:
         c = step.get("collected", {})
         lines += [
@@ -163,10 +210,14 @@ def sweep_section(step: dict) -> list[str]:
             f"* runs done: **{c.get('done', 0)} of {step['runs']}** "
             f"(statuses {', '.join(c.get('statuses', []))};"
             f" devices {', '.join(c.get('devices', []))}; at most {c.get('max_runs_at_once', '-')} at once)",
-            f"* GPU slots: {step['gpu_slots']}; claim check with {step['claims']['simulated_gpus']} "
-            f"simulated GPUs x {step['claims']['slots']} slots: claims {step['claims']['claims']} "
-            f"({'as expected' if step['claims']['ok'] else 'expected ' + str(step['claims']['expected'])})",
         ]
+        if "claims" in step:  # (a sweep cut at its budget has none)
+            claims = step["claims"]
+            lines.append(
+                f"* GPU slots: {step['gpu_slots']}; claim check with {claims['simulated_gpus']} "
+                f"simulated GPUs x {claims['slots']} slots: claims {claims['claims']} "
+                f"({'as expected' if claims['ok'] else 'expected ' + str(claims['expected'])})"
+            )
         for name in ("train", "collect", "report"):
             if name in step:
                 lines.append(f"* `bninit {name}`: exit {step[name]['rc']}, {step[name]['seconds']:.1f} s")
@@ -198,11 +249,11 @@ def markdown(report: dict) -> str:
         "",
     ]
     sections = {
-        "loop": loop_section,
-        "projection": projection_section,
-        "concurrent": concurrent_section,
+        "precision": precision_section,
         "determinism": determinism_section,
+        "packing": packing_section,
         "sweep": sweep_section,
+        "loop": loop_section,
     }
     for name, section in sections.items():
         if name in report["steps"]:

@@ -1,21 +1,25 @@
-"""One command for everything a GPU must show: bninit's speed against a reference-style loop, the
-time of a 180-epoch CIFAR-10 run, concurrent runs on one GPU, determinism, and a mini sweep
-through the real CLI. On one CUDA GPU it finishes within its time budget (default 450 s).
+"""One command for everything a GPU must show: the default run's speed at fp32, tf32 and bf16
+against the GPU's peak (a 180-epoch CIFAR-10 run and a 15-seed cell projected from it),
+determinism, how 15 seeds best share the GPU, a mini sweep through the real CLI, and bninit's
+loop against a reference-style one. On one CUDA GPU it finishes within its budget (450 s).
 
     bninit gpu-check                  # JSON + Markdown under results/gpu
     bninit gpu-check --out DIR        # under DIR
 
-Steps (each in processes of its own: one that fails records its error and the next one runs):
-  loop         `bninit bench`'s side-by-side loop: the reference-style loop (PIL + DataLoader)
-               against bninit's default, NCHW, bf16 and compile; train/eval images/s, x reference
-  projection   one full synthetic CIFAR-10 epoch (45k train) + evaluation (5k val, 10k test) with
-               the default options -> a 180-epoch run and a 15-seed cell
-  concurrent   k = 1, 2, 4, 8 runs at once on the GPU: aggregate images/s, peak memory per run
+Steps, in this order (each in a process of its own with its own time budget; one that fails or
+overruns is recorded as such, and the next one runs; the JSON and Markdown are rewritten as each
+step ends, so a killed command keeps every finished step's figures):
+  precision    one full synthetic CIFAR-10 epoch (45k train) + evaluation (5k val, 10k test) with
+               the default options at precision=fp32 (IEEE), tf32 and bf16: train images/s, the
+               180-epoch run and 15-seed cell projected, TFLOP/s against the GPU's datasheet peak
   determinism  the same seed twice with deterministic=true and =false: identical? how far apart?
+  packing      K = 1, 4, 15 seeds at once: K processes, torch.func vmap, a fused network
   sweep        8 short runs through `bninit train -m` (joblib, runs_per_gpu=2), GPU slot claiming,
                then `bninit collect` and `bninit report`
-Without CUDA every step runs on the CPU at tiny sizes (under 2 minutes): not GPU figures, and the
-console, the JSON ("gpu": false) and the Markdown say so. With several GPUs one is used (--gpu).
+  loop         `bninit bench`'s side-by-side loop: the reference-style loop (PIL + DataLoader)
+               against bninit's default, NCHW, bf16 and compile
+Without CUDA every step runs on the CPU at tiny sizes: not GPU figures, and the console, the JSON
+("gpu": false) and the Markdown say so. With several GPUs one is used (--gpu).
 """
 
 import argparse
@@ -29,104 +33,37 @@ from pathlib import Path
 import torch
 
 from bninit.atomic import write_text
-from bninit.bench.gpu_report import markdown
-from bninit.bench.gpu_steps import STEP_FUNCTIONS, Context, progress
+from bninit.bench.gpu.budget import run_budgeted
+from bninit.bench.gpu.check_markdown import markdown
+from bninit.bench.gpu.check_steps import progress
+from bninit.bench.gpu.sizes import PROFILES
 from bninit.bench.parser import OneLineParser
 from bninit.bench.rows import machine
 
-STEPS = ("loop", "projection", "concurrent", "determinism", "sweep")
+STEPS = ("precision", "determinism", "packing", "sweep", "loop")
 NOT_GPU = (
     "not GPU figures: no CUDA device was used, every step ran on the CPU at tiny sizes "
     "to exercise this command; run it on a GPU for the figures"
 )
 
-# Sizes per device, in one place. cuda: what fits the budget on one GPU; cpu: tiny (the tests' path;
-# a row's cap is generous there: a loaded 2-core machine takes ~30 s just to start a row's workers).
-PROFILES = {
-    "cuda": {
-        "arch": "resnet18",
-        "batch_size": 128,
-        "budget_s": 450,
-        "loop": {
-            "train_images": 20480,
-            "eval_images": 10240,
-            "repeats": 2,
-            "warmup_batches": 5,
-            "row_s": 90,
-            "compile_s": 240,
-            "row_min_s": 20,
-            "compile_min_s": 90,
-        },
-        "epoch": {"train": 45_000, "val": 5_000, "test": 10_000, "warmup_batches": 5},
-        "concurrent": {
-            "ks": [1, 2, 4, 8],
-            "train_images": 10240,
-            "eval_images": 5120,
-            "repeats": 2,
-            "warmup_batches": 5,
-            "row_s": 60,
-            "row_min_s": 20,
-        },
-        "determinism": {"train": 10240, "test": 2048, "epochs": 2},
-        "sweep": {"seeds": 4, "epochs": 2, "n_jobs": 2, "runs_per_gpu": 2},
-        # what each step needs at least: a step leaves this much to each step after it
-        "min_s": {"loop": 60, "projection": 25, "concurrent": 40, "determinism": 25, "sweep": 45},
-    },
-    "cpu": {
-        "arch": "resnet18-w8",
-        "batch_size": 64,
-        "budget_s": 110,
-        "loop": {
-            "train_images": 256,
-            "eval_images": 256,
-            "repeats": 1,
-            "warmup_batches": 1,
-            "row_s": 90,
-            "compile_s": 0,
-            "row_min_s": 4,
-            "compile_min_s": 0,
-        },
-        "epoch": {"train": 1152, "val": 128, "test": 256, "warmup_batches": 1},
-        "concurrent": {
-            "ks": [1, 2],
-            "train_images": 256,
-            "eval_images": 128,
-            "repeats": 1,
-            "warmup_batches": 1,
-            "row_s": 90,
-            "row_min_s": 4,
-        },
-        "determinism": {"train": 256, "test": 128, "epochs": 2},
-        "sweep": {"seeds": 2, "epochs": 1, "n_jobs": 2, "runs_per_gpu": 2},  # 4 runs: the machinery
-        "min_s": {"loop": 10, "projection": 5, "concurrent": 6, "determinism": 5, "sweep": 25},
-    },
-}
+
+def allowed_seconds(own_s: float, left_s: float) -> float | None:
+    """A step's budget: its own, or what is left of the whole budget if less; None (skip it)
+    when under a quarter of its own is left."""
+    allowed = min(own_s, left_s)
+    return allowed if allowed >= own_s / 4 else None
 
 
-def allowance(left_s: float, later_min_s: float, cap_s: float | None = None) -> float:
-    """Seconds a step may take: what is left less what the later steps need, at most `cap_s`."""
-    allowed = left_s - later_min_s
-    return allowed if cap_s is None else min(allowed, cap_s)
-
-
-def run_step(ctx: Context, name: str, later: list[str]) -> dict:
-    min_s = ctx.profile["min_s"]
-    allowed = allowance(ctx.left(), sum(min_s[s] for s in later))
-    if allowed < min_s[name]:
-        note = f"skipped: {max(0, int(allowed))} s of the budget left for it, it needs ~{min_s[name]} s"
+def run_step(name: str, context: dict, own_s: float, left_s: float) -> dict:
+    allowed = allowed_seconds(own_s, left_s)
+    if allowed is None:
+        note = f"skipped: {max(0, int(left_s))} s of the budget left for it, it needs ~{own_s:.0f} s"
         progress(f"[{name}] {note}")
         return {"status": "skipped", "note": note, "seconds": 0.0}
     progress(f"[{name}] starting ({allowed:.0f} s allowed)")
-    start = time.monotonic()
-    try:
-        out = {"status": "ok", **STEP_FUNCTIONS[name](ctx, start + allowed)}
-        if out.get("problems"):  # it ran, and what it checks is not right
-            out.update(status="failed", error="; ".join(out["problems"]))
-            progress(f"[{name}] FAILED: {out['error']}")
-    except Exception as err:  # a failing step is recorded; the next one runs
-        out = {"status": "failed", "error": f"{type(err).__name__}: {err}"}
-        progress(f"[{name}] FAILED: {out['error']}")
-    out["seconds"] = time.monotonic() - start
+    out = run_budgeted(name, context, allowed)
+    if out["status"] == "cut":
+        progress(f"[{name}] CUT at its budget ({allowed:.0f} s)")
     return out
 
 
@@ -172,7 +109,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="auto (default): the GPU if there is one, else the CPU at tiny sizes",
     )
     p.add_argument("--gpu", type=gpu_index, default=0, help="which GPU when there are several (default 0)")
-    p.add_argument("--budget", type=seconds, help="seconds for all steps (default: cuda 450, cpu 110)")
+    p.add_argument(
+        "--budget",
+        type=seconds,
+        help="seconds for all steps (default: the steps' budgets' sum, cuda 450, cpu 630)",
+    )
     p.add_argument("--steps", type=step_list, default=list(STEPS), help=f"comma list of: {', '.join(STEPS)}")
     p.add_argument(
         "--out", default="results/gpu", help="folder for the JSON and Markdown (default results/gpu)"
@@ -232,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     gpu = args.device == "cuda"
     profile = PROFILES[args.device]
-    budget = args.budget or profile["budget_s"]
+    budget = args.budget or sum(profile["budget_s"].values())
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     paths = [Path(args.out) / f"gpu-check-{args.device}-{stamp}.{ext}" for ext in ("json", "md")]
     threads = torch.get_num_threads() if gpu else 1  # CPU: one thread per run, steadiest when shared
@@ -255,33 +196,38 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         progress(f"NO CUDA DEVICE: {NOT_GPU}")
-    ctx = Context(
-        args.device,
-        profile,
-        threads,
-        time.monotonic() + budget,
-        bf16=report.get("gpu_info", {}).get("bf16", True),
-        report=report,
-    )
+    context = {
+        "device": args.device,
+        "profile": profile,
+        "threads": threads,
+        "gpu_info": report.get("gpu_info", {}),
+    }
     start = time.monotonic()
-    for i, name in enumerate(args.steps):
-        report["steps"][name] = run_step(ctx, name, args.steps[i + 1 :])
+    for name in args.steps:
+        left = budget - (time.monotonic() - start)
+        report["steps"][name] = run_step(name, context, profile["budget_s"][name], left)
         report["wall_s"] = time.monotonic() - start
-        save(report, paths)  # after every step: a crash keeps what was measured
+        save(report, paths)  # after every step: a killed command keeps what was measured
     for name in STEPS:
         report["steps"].setdefault(name, {"status": "skipped", "note": "not asked for (--steps)"})
     save(report, paths)
     print(paths[1].read_text())
     if not gpu:
         print(f"NOTE: {NOT_GPU}.")
-    failed = [n for n, s in report["steps"].items() if s["status"] == "failed"]
+    failed = [n for n, s in report["steps"].items() if s["status"] in ("failed", "cut")]
     print(
         f"wrote {paths[0]} and {paths[1]} ({report['wall_s']:.0f} s"
-        + (f"; failed: {', '.join(failed)})" if failed else ")")
+        + (f"; failed or cut: {', '.join(failed)})" if failed else ")")
     )
     return 0
 
 
 def save(report: dict, paths: list[Path]) -> None:
+    """The JSON, then the Markdown made from it (atomically, each). A Markdown writer that trips
+    over an unforeseen shape of figures costs the Markdown alone, never the steps still to run."""
     write_text(paths[0], json.dumps(report, indent=2) + "\n")
-    write_text(paths[1], markdown(report))
+    try:
+        text = markdown(report)
+    except (KeyError, TypeError, ValueError, IndexError) as err:
+        text = f"# bninit GPU check\n\nno Markdown ({type(err).__name__}: {err}); see {paths[0].name}\n"
+    write_text(paths[1], text)
