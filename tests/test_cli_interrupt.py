@@ -17,6 +17,7 @@ import pytest
 from bninit.config.compose import compose_run_config
 from bninit.run.train import run
 from bninit.store.rundir import load_checkpoint, run_dir
+from checkpoints import measured
 from conftest import BNINIT
 
 pytestmark = pytest.mark.slow
@@ -49,17 +50,6 @@ def stop(proc: subprocess.Popen, sig: int, to_group: bool) -> tuple[str, str]:
     else:
         os.kill(proc.pid, sig)
     return proc.communicate(timeout=120)
-
-
-def measured(out_dir: Path) -> dict:
-    """What a run's checkpoint holds of its measurements: the history without the clock, the
-    best epoch and the weights."""
-    state = load_checkpoint(out_dir)
-    return {
-        "history": [{k: v for k, v in h.items() if k != "seconds"} for h in state["history"]],
-        "best": (state["best_epoch"], state["best_val_acc"], state["test_acc_at_best_val"]),
-        "weights": {k: v.tolist() for k, v in state["model"].items()},
-    }
 
 
 def resumes_exactly(tmp_path: Path, overrides: list[str]) -> None:
