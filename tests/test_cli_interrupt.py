@@ -18,7 +18,7 @@ from bninit.config.compose import compose_run_config
 from bninit.run.train import run
 from bninit.store.rundir import load_checkpoint, run_dir
 from checkpoints import measured
-from conftest import BNINIT
+from conftest import BNINIT, like_a_terminal
 
 pytestmark = pytest.mark.slow
 LONG = "epochs=1000"  # far more than trains before the signal, on any machine, however busy
@@ -34,6 +34,7 @@ def start(args, cwd: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=like_a_terminal,
     )
 
 

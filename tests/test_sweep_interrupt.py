@@ -15,7 +15,7 @@ import pytest
 
 from bninit.config.compose import compose_run_config
 from bninit.store.rundir import run_dir
-from conftest import BNINIT
+from conftest import BNINIT, like_a_terminal
 
 ARGS = (
     "sweep",
@@ -58,6 +58,7 @@ def test_interrupted_sweep_exits_with_one_line_and_the_same_command_finishes_it(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=like_a_terminal,
         )
         deadline = time.monotonic() + 240
         while not list(runs.rglob("result.json")) and time.monotonic() < deadline:
