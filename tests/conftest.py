@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,12 @@ BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bnini
 # tests run side by side (pytest-xdist) do not oversubscribe the cores.
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 GPU_SKIP = "needs a CUDA GPU: torch.cuda.is_available() is False here"
+
+
+def like_a_terminal() -> None:
+    """In the child before bninit starts: Ctrl-C's default action, as a terminal's foreground job
+    has it (a suite started in the background, `cmd &` in a script, inherits SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pytest_configure(config):

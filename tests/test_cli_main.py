@@ -2,14 +2,14 @@
 
 import json
 import os
-import signal
 import subprocess
-import time
 
 import pytest
 
 from bninit.config.compose import compose_run_config
-from bninit.store.rundir import run_dir
+from bninit.run.train import run
+from bninit.store.rundir import load_checkpoint, run_dir
+from checkpoints import kill_after_a_new_checkpoint, measured
 from conftest import ONE_THREAD
 
 ALL_SUBCOMMANDS = ["train", "sweep", "collect", "status", "report", "plan", "demo", "data", "migrate"]
@@ -89,31 +89,32 @@ def test_train_runs_then_skips_when_finished(cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_to_the_uninterrupted_result(cli, bninit_command, tmp_path):
-    overrides = ["epochs=8", "seed=2", f"runs_dir={tmp_path / 'runs'}"]
+def test_killed_run_resumes_to_the_uninterrupted_result(bninit_command, tmp_path):
+    """SIGKILL leaves the last checkpoint and the lock of a dead process; the same command takes
+    the lock over and resumes. The run is 1000 epochs, so neither command can finish before it is
+    killed; the resumed run is compared with the uninterrupted one stopped after the same epoch."""
+    overrides = ["epochs=1000", "seed=2", f"runs_dir={tmp_path / 'runs'}"]
     out = run_dir(compose_run_config(overrides))
-    proc = subprocess.Popen(  # the same one-thread environment as `cli`: the same float sums
-        [bninit_command, "train", *overrides],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **ONE_THREAD},
-    )
-    deadline = time.time() + 120
-    while not (out / "checkpoint.pt").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL and not (out / "result.json").exists()
-    resumed = cli("train", *overrides)
-    assert resumed.returncode == 0 and "resuming" in resumed.stdout, resumed.stdout + resumed.stderr
-    # The clean run goes through the same command too: same process setup, same torch threads.
-    assert cli("train", "epochs=8", "seed=2", f"runs_dir={tmp_path / 'clean'}").returncode == 0
-    clean_out = run_dir(compose_run_config(["epochs=8", "seed=2", f"runs_dir={tmp_path / 'clean'}"]))
-    clean = json.loads((clean_out / "result.json").read_text())
-    got = json.loads((out / "result.json").read_text())
-    for key in ("best_epoch", "best_val_acc", "test_acc_at_best_val", "final_test_acc"):
-        assert got[key] == clean[key]
-    assert [h["val_acc"] for h in got["history"]] == [h["val_acc"] for h in clean["history"]]
+
+    def killed_train() -> None:  # the same one-thread environment as in-process: the same float sums
+        proc = subprocess.Popen(
+            [bninit_command, "train", *overrides],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **ONE_THREAD},
+            start_new_session=True,
+        )
+        kill_after_a_new_checkpoint(proc, out)
+
+    killed_train()
+    assert (out / "run.lock").exists() and not (out / "result.json").exists()
+    first = load_checkpoint(out)["epoch"]
+    killed_train()
+    assert f"resuming {out} after epoch {first}/1000" in (out / "train.log").read_text()
+    resumed = measured(out)
+    clean = compose_run_config([*overrides, f"runs_dir={tmp_path / 'clean'}"])
+    run(clean, stop_after_epoch=resumed["epoch"], echo=False)
+    assert resumed == measured(run_dir(clean))
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,11 @@
 """Real multiruns through the installed `bninit` on digits with tiny settings: the expected run
-dirs, each once; skip on rerun; kill + rerun = a clean sweep; joblib and submitit_local."""
+dirs, each once; skip on rerun; kill + rerun resumes exactly; joblib and submitit_local."""
 
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +14,8 @@ import pytest
 from bninit.config.compose import compose_run_config
 from bninit.run.train import run
 from bninit.store.collect import find_run_dirs
-from bninit.store.rundir import run_dir
+from bninit.store.rundir import load_checkpoint, run_dir
+from checkpoints import kill_after_a_new_checkpoint, measured
 
 BNINIT = shutil.which("bninit", path=str(Path(sys.executable).parent)) or "bninit"
 
@@ -84,41 +83,34 @@ def test_sweep_errors_are_one_line_exit_2(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
-def test_killed_sweep_rerun_finishes_with_a_clean_sweeps_numbers(tmp_path):
-    args = ("sweep", "demo", "seeds=2", "epochs=3", "gamma=0.5")
+def test_killed_sweep_rerun_takes_the_dead_runs_lock_and_resumes_it_exactly(tmp_path):
+    """A sweep killed mid-run leaves the run's checkpoint and the lock of a dead process; the same
+    command takes it over and resumes it. The runs are 1000 epochs, so neither sweep can finish
+    the run before it is killed; it is compared with the uninterrupted run stopped at the same epoch."""
+    args = ("sweep", "demo", "seeds=2", "epochs=1000", "gamma=0.5")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(
-        [BNINIT, *args],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    first = run_dir(compose_run_config([f"runs_dir={tmp_path / 'runs'}", "epochs=3", "gamma=0.5", "seed=1"]))
-    deadline = time.monotonic() + 120
-    while not (first / "checkpoint.pt").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)  # the worker dies mid-run, its lock stays behind
-    proc.wait()
-    assert (first / "run.lock").exists() and not (first / "result.json").exists()
+    overrides = ["epochs=1000", "gamma=0.5", "bn=ours", "seed=1"]
+    first = run_dir(compose_run_config([f"runs_dir={tmp_path / 'runs'}", *overrides]))
 
-    rerun = bninit(*args, cwd=tmp_path)
-    assert rerun.returncode == 0, rerun.stderr
-    assert "resuming" in (first / "train.log").read_text()  # a sweep's epochs go to the run's log
-    assert "epoch " not in rerun.stdout
-    frame = pd.read_csv(tmp_path / "runs" / "demo.csv")
-    assert len(frame) == 2 and set(frame["status"]) == {"done"}
-
-    for seed in (1, 2):  # the clean sweep: the same runs, uninterrupted, in a fresh runs dir
-        cfg = compose_run_config(
-            [f"runs_dir={tmp_path / 'clean'}", "epochs=3", "gamma=0.5", "bn=ours", f"seed={seed}"]
+    def killed_sweep() -> str:  # its stdout
+        proc = subprocess.Popen(
+            [BNINIT, *args], cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, start_new_session=True
         )
-        clean = run(cfg)
-        same_run = tmp_path / "runs" / run_dir(cfg).relative_to(tmp_path / "clean")
-        resumed = json.loads((same_run / "result.json").read_text())
-        assert {k: resumed[k] for k in NUMBERS} == {k: clean[k] for k in NUMBERS}
-        assert [h["val_acc"] for h in resumed["history"]] == [h["val_acc"] for h in clean["history"]]
+        return kill_after_a_new_checkpoint(proc, first)  # the worker dies mid-run
+
+    killed_sweep()
+    assert (first / "run.lock").exists() and not (first / "result.json").exists()
+    epoch = load_checkpoint(first)["epoch"]
+    rerun = killed_sweep()
+    assert (
+        f"resuming {first.relative_to(tmp_path)} after epoch {epoch}/1000"
+        in (first / "train.log").read_text()
+    )
+    assert "epoch " not in rerun  # a sweep's epochs go to the run's log
+    resumed = measured(first)
+    clean = compose_run_config([f"runs_dir={tmp_path / 'clean'}", *overrides])
+    run(clean, stop_after_epoch=resumed["epoch"], echo=False)
+    assert resumed == measured(run_dir(clean))
 
 
 def test_joblib_two_workers_collect_every_run_once(tmp_path):

@@ -41,6 +41,7 @@ SKIPPED = {
         "scripts/demo.sh",
         "scripts/test.sh",
         "scripts/test.sh -m not slow and not slurm",
+        "scripts/test_oldest_torch.sh",
         "scripts/bench.sh",
         "scripts/gpu_check.sh",
         "scripts/gpu_bundle.sh gpu-bundle",
